@@ -1,0 +1,32 @@
+# `make reproduce` and `make test` work on a fresh clone: they create the virtual
+# environment (.venv) if missing and install tfalab into it first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.tfalab-installed
+REPORT ?= report
+
+.PHONY: install test lint reproduce benchmark clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+reproduce: $(STAMP)
+	$(BIN)/tfalab reproduce --out $(REPORT)
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/bench_design.py
+
+clean:
+	rm -rf $(VENV) $(REPORT) .pytest_cache

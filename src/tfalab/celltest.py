@@ -1,0 +1,222 @@
+"""CellTest: the one time-series object that simulations and lab files both produce.
+
+A :class:`CellTest` is a pandas DataFrame whose columns follow the Battery Data Format (BDF)
+label form ``"Name / unit"`` (``Test Time / s``, ``Voltage / V``, ``Current / A``, ...), plus a
+metadata dict (electrode area, anode, electrolyte, temperature, the configuration that made
+it). Extra model states use the same form (``Porosity / 1``, ``Contact Fraction / 1``).
+
+Files: Parquet (metadata in the schema) or BDF CSV (metadata in a ``.metadata.json`` sidecar).
+Both round-trip exactly.
+
+>>> import numpy as np, pandas as pd
+>>> t = CellTest(pd.DataFrame({"Test Time / s": [0.0, 1.0], "Voltage / V": [0.01, 0.02],
+...                            "Current / A": [1e-3, 1e-3]}), {"electrode_area_m2": 7.85e-5})
+>>> t.columns
+['Test Time / s', 'Voltage / V', 'Current / A']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tfalab.errors import CellTestError, UnitError
+from tfalab.units import check_unit
+
+TIME = "Test Time / s"
+VOLTAGE = "Voltage / V"
+CURRENT = "Current / A"
+REQUIRED = (TIME, VOLTAGE, CURRENT)
+
+#: BDF labels tfalab knows (a subset of the Battery Data Format's, plus pressure).
+BDF_COLUMNS = {
+    TIME, VOLTAGE, CURRENT,
+    "Unix Time / s", "Cycle Count / 1", "Step Count / 1", "Step Index / 1",
+    "Charging Capacity / Ah", "Discharging Capacity / Ah", "Step Capacity / Ah",
+    "Net Capacity / Ah", "Cumulative Capacity / Ah", "Charging Energy / Wh",
+    "Discharging Energy / Wh", "Ambient Temperature / degC", "Surface Temperature / degC",
+    "Internal Resistance / ohm", "Ambient Pressure / Pa", "Applied Pressure / Pa",
+}
+_LABEL = re.compile(r"^(?P<name>[^/]+?) / (?P<unit>\S.*)$")
+_META_KEY = b"tfalab.metadata"
+
+
+def parse_label(label: str) -> tuple[str, str]:
+    """Split a ``"Name / unit"`` label, checking the unit with pint.
+
+    >>> parse_label("Applied Pressure / Pa")
+    ('Applied Pressure', 'Pa')
+    """
+    match = _LABEL.match(label) if isinstance(label, str) else None
+    if not match:
+        raise CellTestError(f"column {label!r} is not labelled 'Name / unit' "
+                            "(Battery Data Format), e.g. 'Voltage / V'")
+    unit = match["unit"].strip()
+    if unit != "1":
+        try:
+            check_unit(unit)
+        except UnitError:
+            raise CellTestError(f"column {label!r}: unknown unit {unit!r}") from None
+    return match["name"].strip(), unit
+
+
+class CellTest:
+    """A BDF time series plus metadata. Validated on construction.
+
+    Metadata keys are free-form (JSON-serialisable); tfalab uses ``electrode_area_m2``,
+    ``anode``, ``electrolyte``, ``temperature_K``, ``source`` and ``config``.
+    """
+
+    def __init__(self, data: pd.DataFrame, metadata: Mapping[str, Any] | None = None,
+                 where: str = "CellTest") -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise CellTestError(f"{where}: expected a pandas DataFrame, got {type(data).__name__}")
+        self.data = data.reset_index(drop=True)
+        self.metadata = dict(metadata or {})
+        self._validate(where)
+
+    def _validate(self, where: str) -> None:
+        cols = list(self.data.columns)
+        dup = {c for c in cols if cols.count(c) > 1}
+        if dup:
+            raise CellTestError(f"{where}: duplicate columns {sorted(dup)}")
+        missing = [c for c in REQUIRED if c not in cols]
+        if missing:
+            raise CellTestError(f"{where}: missing required column(s) {missing}; "
+                                f"a CellTest needs {list(REQUIRED)}")
+        for col in cols:
+            parse_label(col)
+            if not pd.api.types.is_numeric_dtype(self.data[col]):
+                raise CellTestError(f"{where}: column {col!r} is not numeric "
+                                    f"(dtype {self.data[col].dtype})")
+        time = self.data[TIME].to_numpy(dtype=float)
+        if np.isnan(time).any():
+            raise CellTestError(f"{where}: {TIME!r} has missing values")
+        if len(time) > 1 and np.any(np.diff(time) < 0):
+            i = int(np.argmax(np.diff(time) < 0))
+            raise CellTestError(f"{where}: {TIME!r} decreases at row {i + 1} "
+                                f"({time[i]} -> {time[i + 1]})")
+        area = self.metadata.get("electrode_area_m2")
+        if area is not None and not (isinstance(area, int | float) and area > 0):
+            raise CellTestError(f"{where}: electrode_area_m2 must be a positive number, "
+                                f"got {area!r}")
+        try:
+            json.dumps(self.metadata)
+        except (TypeError, ValueError) as exc:
+            raise CellTestError(f"{where}: metadata must be JSON-serialisable ({exc})") from None
+
+    # --- access --------------------------------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        return list(self.data.columns)
+
+    @property
+    def time(self) -> np.ndarray:
+        return self.data[TIME].to_numpy(dtype=float)
+
+    @property
+    def voltage(self) -> np.ndarray:
+        return self.data[VOLTAGE].to_numpy(dtype=float)
+
+    @property
+    def current(self) -> np.ndarray:
+        return self.data[CURRENT].to_numpy(dtype=float)
+
+    @property
+    def area(self) -> float | None:
+        """Electrode area (m²) from metadata."""
+        return self.metadata.get("electrode_area_m2")
+
+    @property
+    def current_density(self) -> np.ndarray:
+        """A/m²; needs ``electrode_area_m2`` in the metadata."""
+        if self.area is None:
+            raise CellTestError("current density needs metadata['electrode_area_m2']")
+        return self.current / self.area
+
+    def column(self, name: str) -> np.ndarray:
+        """A column by its full label or by its name without unit."""
+        if name in self.data:
+            return self.data[name].to_numpy()
+        matches = [c for c in self.columns if parse_label(c)[0] == name]
+        if len(matches) != 1:
+            raise CellTestError(f"no single column named {name!r}; columns: {self.columns}")
+        return self.data[matches[0]].to_numpy()
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        return f"CellTest({len(self)} rows, columns={self.columns})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CellTest) and self.metadata == other.metadata and \
+            self.data.equals(other.data) and self.columns == other.columns
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- files ---------------------------------------------------------------------------
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write Parquet with the metadata in the schema (key ``tfalab.metadata``)."""
+        path = Path(path)
+        table = pa.Table.from_pandas(self.data, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[_META_KEY] = json.dumps(self.metadata).encode()
+        pq.write_table(table.replace_schema_metadata(meta), path)
+        return path
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write BDF CSV (exact float repr) and ``<name>.metadata.json`` beside it."""
+        path = Path(path)
+        self.data.to_csv(path, index=False, float_format=None)
+        _sidecar(path).write_text(json.dumps(self.metadata, indent=2))
+        return path
+
+    def save(self, path: str | Path) -> Path:
+        """Write Parquet (``.parquet``) or BDF CSV (``.csv``) by extension."""
+        suffix = Path(path).suffix.lower()
+        if suffix == ".parquet":
+            return self.to_parquet(path)
+        if suffix == ".csv":
+            return self.to_csv(path)
+        raise CellTestError(f"{path}: unknown CellTest format {suffix!r} (use .parquet or .csv)")
+
+    @classmethod
+    def load(cls, path: str | Path) -> CellTest:
+        """Read a CellTest written by :meth:`save` (or any BDF CSV/Parquet file)."""
+        path = Path(path)
+        if not path.is_file():
+            raise CellTestError(f"{path}: no such file")
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            try:
+                table = pq.read_table(path)
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise CellTestError(f"{path}: not a readable Parquet file ({exc})") from None
+            raw = (table.schema.metadata or {}).get(_META_KEY)
+            meta = json.loads(raw) if raw else {}
+            return cls(table.to_pandas(), meta, where=str(path))
+        if suffix == ".csv":
+            try:
+                data = pd.read_csv(path)
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+                raise CellTestError(f"{path}: not a readable CSV file ({exc})") from None
+            side = _sidecar(path)
+            try:
+                meta = json.loads(side.read_text()) if side.is_file() else {}
+            except json.JSONDecodeError as exc:
+                raise CellTestError(f"{side}: corrupt metadata JSON ({exc})") from None
+            return cls(data, meta, where=str(path))
+        raise CellTestError(f"{path}: unknown CellTest format {suffix!r} (use .parquet or .csv)")
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.stem + ".metadata.json")

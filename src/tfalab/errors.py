@@ -1,0 +1,38 @@
+"""Exceptions raised by tfalab.
+
+Every error tfalab raises on bad input derives from :class:`TfalabError`, and also from the
+closest built-in type (``ValueError``, ``KeyError``) so that generic handlers still work.
+"""
+
+from __future__ import annotations
+
+
+class TfalabError(Exception):
+    """Base class of all tfalab errors."""
+
+
+class UnitError(TfalabError, ValueError):
+    """A quantity could not be parsed, or has the wrong physical dimension."""
+
+
+class ParameterError(TfalabError, ValueError):
+    """A parameter is outside its physical range (negative thickness, porosity >= 1, ...)."""
+
+
+class UnknownPhaseError(TfalabError, KeyError):
+    """A phase name is not in the materials database."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class CapacityError(TfalabError, ValueError):
+    """More capacity was asked of an electrode than it holds (e.g. stripping past 100 %)."""
+
+
+class CellTestError(TfalabError, ValueError):
+    """A CellTest table or file is malformed (missing or badly labelled columns, bad values)."""
+
+
+class ClaimError(TfalabError, ValueError):
+    """The claims catalogue is malformed or refers to an unknown claim."""

@@ -1,0 +1,191 @@
+"""Quantities as users write them ("100 um", "20 MPa", "0.5 mA/cm2", "80 degC", "60 wt%").
+
+Everything inside tfalab is SI (m, Pa, A/m², C/m², K, kg/m², C/kg). This module turns what a
+user writes into SI floats, checking the physical dimension, and turns SI floats back into the
+units a researcher reads.
+
+Bare numbers are taken as already being in SI (fractions for dimensionless quantities).
+
+>>> to_si("100 um", "length")
+0.0001
+>>> round(to_si("0.5 mA/cm2", "current_density"), 6)
+5.0
+>>> to_si("80 degC", "temperature")
+353.15
+>>> to_si("60 wt%", "fraction")
+0.6
+>>> from_si(18000.0, "areal_capacity", "mAh/cm2")
+0.5
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from numbers import Real
+
+import pint
+
+from tfalab.errors import UnitError
+
+#: Physical kinds tfalab knows: name -> (example a user may write, SI unit used internally).
+KINDS: dict[str, tuple[str, str]] = {
+    "length": ("100 um", "m"),
+    "area": ("0.785 cm2", "m**2"),
+    "pressure": ("20 MPa", "Pa"),
+    "current": ("1 mA", "A"),
+    "current_density": ("0.5 mA/cm2", "A/m**2"),
+    "areal_capacity": ("2 mAh/cm2", "C/m**2"),
+    "specific_capacity": ("3860 mAh/g", "C/kg"),
+    "volumetric_capacity": ("2000 mAh/cm3", "C/m**3"),
+    "charge": ("1 mAh", "C"),
+    "temperature": ("80 degC", "K"),
+    "time": ("6000 h", "s"),
+    "fraction": ("60 wt%", "dimensionless"),
+    "density": ("0.534 g/cm3", "kg/m**3"),
+    "areal_mass": ("2.17 mg/cm2", "kg/m**2"),
+    "mass": ("150 mg", "kg"),
+    "molar_mass": ("6.94 g/mol", "kg/mol"),
+    "molar_volume": ("13.0 cm3/mol", "m**3/mol"),
+    "voltage": ("1.8 V", "V"),
+    "modulus": ("7.8 GPa", "Pa"),
+    "diffusivity": ("2.4e-10 cm2/s", "m**2/s"),
+    "conductivity": ("2 mS/cm", "S/m"),
+    "activation_energy": ("0.35 eV", "J/mol"),
+    "specific_energy": ("400 Wh/kg", "J/kg"),
+    "energy_density": ("1000 Wh/L", "J/m**3"),
+    "areal_resistance": ("30 ohm*cm2", "ohm*m**2"),
+    "frequency": ("0.6 Hz", "Hz"),
+    "fracture_toughness": ("0.23 MPa*m**0.5", "Pa*m**0.5"),
+}
+
+_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+# "cm2" -> "cm**2", "cm-2" -> "cm**-2" (unit letters directly followed by an exponent)
+_POWER = re.compile(r"(?<=[A-Za-zµμ])(-?[0-9])(?![0-9.])")
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The one pint registry tfalab uses."""
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg.define("per_mille = 0.001 = ‰")
+    return ureg
+
+
+def _clean_unit(unit: str) -> str:
+    unit = unit.strip()
+    for old, new in (("wt%", "percent"), ("vol%", "percent"), ("at%", "percent"),
+                     ("%", "percent"), ("°C", "degC"), ("℃", "degC"), ("Ω", "ohm"),
+                     ("·", "*"), ("^", "**")):
+        unit = unit.replace(old, new)
+    return _POWER.sub(r"**\1", unit) if unit else "dimensionless"
+
+
+def quantity(value: str | Real | pint.Quantity, name: str = "value") -> pint.Quantity:
+    """Parse ``"20 MPa"`` (or a pint Quantity) into a pint Quantity.
+
+    >>> quantity("20 MPa").to("Pa").magnitude
+    20000000.0
+    """
+    ureg = registry()
+    if isinstance(value, pint.Quantity):
+        return value
+    if isinstance(value, bool):
+        raise UnitError(f"{name}: expected a quantity, got the boolean {value!r}")
+    if isinstance(value, Real):
+        return ureg.Quantity(float(value), "dimensionless")
+    if not isinstance(value, str):
+        raise UnitError(f"{name}: expected a quantity such as '100 um', got {value!r}")
+    match = _NUMBER_UNIT.match(value)
+    if not match:
+        raise UnitError(f"{name}: cannot read {value!r} as a number followed by a unit")
+    number, unit = match.groups()
+    try:
+        return ureg.Quantity(float(number), _clean_unit(unit))
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError,
+            AttributeError, TypeError, ValueError) as exc:
+        raise UnitError(f"{name}: unknown unit {unit!r} in {value!r}") from exc
+
+
+def _kind(kind: str) -> tuple[str, str]:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise UnitError(f"unknown kind of quantity {kind!r}; known: {', '.join(KINDS)}") from None
+
+
+def to_si(value: str | Real | pint.Quantity, kind: str, name: str = "value") -> float:
+    """Return ``value`` in tfalab's SI unit for ``kind``, checking its dimension.
+
+    Bare numbers are taken to be SI already. A wrong dimension raises :class:`UnitError`
+    naming ``name``.
+
+    >>> to_si("20 MPa", "pressure", name="pressure")
+    20000000.0
+    """
+    example, si_unit = _kind(kind)
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return float(value)
+    q = quantity(value, name)
+    if kind == "activation_energy" and q.check("[energy]"):
+        q = q * registry().avogadro_constant  # eV per particle -> J/mol
+    try:
+        return _round15(float(q.to(si_unit).magnitude))
+    except pint.errors.DimensionalityError:
+        label = kind.replace("_", " ")
+        article = "an" if label[0] in "aeiou" else "a"
+        raise UnitError(
+            f"{name}: expected {article} {label} (for example {example!r}), "
+            f"got {value!r} with dimension {q.dimensionality}"
+        ) from None
+
+
+def _round15(x: float) -> float:
+    """Drop the last-digit noise of unit conversion (1e-4, not 9.999999999999999e-05)."""
+    return float(f"{x:.15g}")
+
+
+def from_si(value: float, kind: str, unit: str) -> float:
+    """Convert an SI float of ``kind`` to ``unit`` (e.g. C/m² to "mAh/cm2").
+
+    >>> from_si(1e-4, "length", "um")
+    100.0
+    """
+    _, si_unit = _kind(kind)
+    ureg = registry()
+    try:
+        return _round15(float(ureg.Quantity(value, si_unit).to(_clean_unit(unit)).magnitude))
+    except pint.errors.DimensionalityError:
+        raise UnitError(f"cannot express a {kind} in {unit!r}") from None
+    except pint.errors.UndefinedUnitError:
+        raise UnitError(f"unknown unit {unit!r}") from None
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert a number between two units written as strings.
+
+    >>> convert(1.0, "mAh/cm2", "C/m2")
+    36000.0
+    """
+    ureg = registry()
+    try:
+        q = ureg.Quantity(value, _clean_unit(from_unit))
+        return _round15(float(q.to(_clean_unit(to_unit)).magnitude))
+    except pint.errors.DimensionalityError:
+        raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}") from None
+    except pint.errors.UndefinedUnitError as exc:
+        raise UnitError(f"unknown unit in {from_unit!r} or {to_unit!r}") from exc
+
+
+def check_unit(unit: str) -> str:
+    """Return ``unit`` if pint understands it, else raise :class:`UnitError`.
+
+    >>> check_unit("mAh/cm2")
+    'mAh/cm2'
+    """
+    try:
+        registry().Unit(_clean_unit(unit))
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError,
+            AttributeError, TypeError, ValueError):
+        raise UnitError(f"unknown unit {unit!r}") from None
+    return unit
