@@ -105,6 +105,13 @@ def _plt():
     return plt
 
 
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    _plt().close(fig)
+    return path
+
+
 def _capacity_figure(ctx: Context, w_b: float) -> Path:
     path = ctx.figure_path("anode_capacity_vs_free_li.png")
     if path.exists():
@@ -126,10 +133,7 @@ def _capacity_figure(ctx: Context, w_b: float) -> Path:
     b.axvline(60, c="k", lw=0.8)
     b.set(xlabel="free Li / wt%", ylabel="areal capacity / mAh cm$^{-2}$")
     b.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _utilisation_figure(ctx: Context, tfa: CompositeAnode) -> Path:
@@ -144,10 +148,7 @@ def _utilisation_figure(ctx: Context, tfa: CompositeAnode) -> Path:
     ax.axhline(65, ls="--", c="grey", label="recommended max. 65 %")
     ax.set(xlabel="areal capacity / mAh cm$^{-2}$", ylabel="free-Li utilisation / %")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _strip_plate_figure(ctx: Context) -> Path:
@@ -174,7 +175,4 @@ def _strip_plate_figure(ctx: Context) -> Path:
     b.set(ylabel="thickness / µm")
     a.legend(fontsize=8)
     b.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
