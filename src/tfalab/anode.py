@@ -110,8 +110,6 @@ class CompositeAnode:
             raise ParameterError("an anode without skeleton is bare Li: free_li must be 100 %")
         if skel is not None and skel.density is None:
             raise ParameterError(f"skeleton phase {skel.name!r} has no density")
-        if w < 1.0 and skel is None:
-            raise ParameterError("free_li below 100 % needs a skeleton phase")
         object.__setattr__(self, "skeleton", skel)
         object.__setattr__(self, "free_li", w)
         object.__setattr__(self, "thickness", h)

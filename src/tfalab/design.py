@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfalab.anode import MAH_CM2, CompositeAnode
-from tfalab.errors import CapacityError, ParameterError, UnitError
+from tfalab.errors import CapacityError, ParameterError
 from tfalab.materials import Phase, get_phase
 from tfalab.units import quantity, to_si
 
@@ -346,4 +346,4 @@ def make_stack(preset: str, **kwargs: Any) -> CellStack:
     try:
         return factory(**kwargs)
     except TypeError as exc:
-        raise UnitError(f"preset {preset!r}: {exc}") from None
+        raise ParameterError(f"preset {preset!r}: {exc}") from None
