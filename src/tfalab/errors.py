@@ -36,3 +36,15 @@ class CellTestError(TfalabError, ValueError):
 
 class ClaimError(TfalabError, ValueError):
     """The claims catalogue is malformed or refers to an unknown claim."""
+
+
+class ProtocolError(TfalabError, ValueError):
+    """A cycling protocol is malformed (unknown protocol string, non-physical current or time)."""
+
+
+class SimulationError(TfalabError, RuntimeError):
+    """A simulation failed. ``partial`` holds what was simulated before the failure (or None)."""
+
+    def __init__(self, message: str, partial: object | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
