@@ -56,6 +56,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "energy_density": ("1000 Wh/L", "J/m**3"),
     "areal_resistance": ("30 ohm*cm2", "ohm*m**2"),
     "frequency": ("0.6 Hz", "Hz"),
+    "rate": ("1e-3 1/s", "1/s"),
+    "capacitance": ("10 uF/cm2", "F/m**2"),
+    "stiffness": ("0.1 MPa/um", "Pa/m"),
+    "resistance_growth": ("0.2 ohm*cm2/h**0.5", "ohm*m**2/s**0.5"),
     "fracture_toughness": ("0.23 MPa*m**0.5", "Pa*m**0.5"),
 }
 

@@ -44,6 +44,16 @@ PROPERTIES: dict[str, str] = {
     "electronic_conductivity": "conductivity",
     "fracture_toughness": "fracture_toughness",
     "reference_temperature": "temperature",
+    "creep_stress_exponent": "fraction",
+    "creep_activation_energy": "activation_energy",
+    "flow_stress_1um_25C": "pressure",
+    "flow_stress_1um_90C": "pressure",
+    "size_exponent_25C": "fraction",
+    "size_exponent_90C": "fraction",
+    "bulk_yield_stress": "pressure",
+    "flow_reference_strain_rate": "rate",
+    "composite_li_diffusivity": "diffusivity",
+    "composite_reference_free_li": "fraction",
 }
 
 

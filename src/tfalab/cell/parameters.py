@@ -1,0 +1,261 @@
+"""Parameter sets of the anode/interface model, in PyBaMM's ``"Name [unit]"`` form.
+
+Everything is built from the three places where tfalab keeps numbers: material phases
+(:mod:`tfalab.materials`), model constants (``data/cell_model.toml``) and fitted parameters
+(``data/parameters.toml``, :mod:`tfalab.parameters`). The anode-specific entries come from a
+:class:`~tfalab.anode.CompositeAnode`. Temperature-dependent quantities are given at a
+reference temperature with an activation energy, so that changing ``"Ambient temperature [K]"``
+moves them all.
+
+The sets are registered with PyBaMM (entry point ``pybamm_parameter_sets``), so a PyBaMM user
+can write ``pybamm.ParameterValues("Zhang2025_TFA")``.
+
+>>> p = Zhang2025_TFA()
+>>> round(p["Anode free-Li capacity [C.m-2]"] / 36000, 1)  # mAh/cm2
+15.3
+>>> round(p["Electrolyte thickness [m]"] * 1e3, 2)  # mm
+1.14
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from tfalab.anode import CompositeAnode
+from tfalab.design import PAPER_DIE_DIAMETER, PAPER_PELLET_MASS
+from tfalab.errors import ParameterError
+from tfalab.materials import get_phase
+from tfalab.parameters import fitted
+from tfalab.units import to_si
+
+#: Where a parameter's value comes from, for the docs and the report.
+SOURCES: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class ModelConstant:
+    """A model constant from ``data/cell_model.toml`` (SI value)."""
+
+    name: str
+    value: float
+    unit: str
+    source: str
+    uncertain: bool
+
+
+@lru_cache(maxsize=1)
+def model_constants() -> dict[str, ModelConstant]:
+    """The model constants of ``data/cell_model.toml``, keyed ``"group.name"``."""
+    raw = tomllib.loads(resources.files("tfalab.data").joinpath("cell_model.toml")
+                        .read_text("utf-8"))
+    out = {}
+    for group, entries in raw.items():
+        for key, d in entries.items():
+            text = f"{d['value']} {d['unit']}".strip() if d["unit"] else float(d["value"])
+            si = to_si(text, d["kind"], f"{group}.{key}")
+            out[f"{group}.{key}"] = ModelConstant(f"{group}.{key}", si, d["unit"], d["source"],
+                                                  bool(d.get("uncertain", False)))
+    return out
+
+
+def constant(name: str) -> float:
+    """SI value of the model constant ``name`` (``"electrolyte.flaw_geometry_factor"``)."""
+    try:
+        return model_constants()[name].value
+    except KeyError:
+        raise ParameterError(f"no model constant {name!r}") from None
+
+
+def pellet_thickness(mass: float = PAPER_PELLET_MASS, diameter: float = PAPER_DIE_DIAMETER,
+                     porosity: float | None = None) -> float:
+    """Thickness (m) of a pressed Li6PS5Cl pellet of ``mass`` (kg) in a die of ``diameter``."""
+    eps = constant("electrolyte.pellet_porosity") if porosity is None else porosity
+    rho = get_phase("Li6PS5Cl").require("density")
+    return mass / (math.pi * diameter**2 / 4 * rho * (1 - eps))
+
+
+def skeleton_load_fraction(anode: CompositeAnode) -> float:
+    """Fraction of the stack pressure carried by the free Li (1 for bare Li).
+
+    Iso-strain (Voigt) load sharing between free Li and a percolating skeleton; above the
+    skeleton's percolation limit (``anode.skeleton_percolation_free_li``) the skeleton floats
+    in Li and the Li carries everything.
+    """
+    if anode.is_bare or anode.skeleton is None:
+        return 1.0
+    if anode.free_li > constant("anode.skeleton_percolation_free_li"):
+        return 1.0
+    e_li = get_phase("Li").youngs_modulus
+    e_sk = anode.skeleton.youngs_modulus
+    f_li, f_sk = anode.li_volume_fraction, anode.skeleton_volume_fraction
+    return f_li * e_li / (f_li * e_li + f_sk * e_sk)
+
+
+def effective_li_diffusivity(anode: CompositeAnode) -> float:
+    """Li diffusivity (m²/s, at the Li reference temperature) of the anode.
+
+    Bare Li: Li's self-diffusivity. A composite: Li's plus the skeleton-path enhancement
+    measured on the reference composite, scaled with skeleton volume fraction (the paths are
+    the skeleton's surfaces). No enhancement when the skeleton does not percolate.
+    """
+    d_li = get_phase("Li").require("li_diffusivity")
+    if anode.is_bare or anode.skeleton is None:
+        return d_li
+    d_ref = anode.skeleton.get("composite_li_diffusivity")
+    if d_ref is None or anode.free_li > constant("anode.skeleton_percolation_free_li"):
+        return d_li
+    ref = CompositeAnode(skeleton=anode.skeleton, free_li=anode.skeleton.require(
+        "composite_reference_free_li"), thickness=anode.thickness, porosity=anode.porosity)
+    scale = anode.skeleton_volume_fraction / ref.skeleton_volume_fraction
+    return d_li + (d_ref - d_li) * scale
+
+
+def anode_parameters(anode: CompositeAnode) -> dict[str, float]:
+    """The ``"Anode ..."`` entries for one anode."""
+    li = get_phase("Li")
+    percolates = (not anode.is_bare and anode.skeleton is not None
+                  and anode.free_li <= constant("anode.skeleton_percolation_free_li"))
+    return {
+        "Anode thickness [m]": anode.thickness,
+        "Anode porosity": anode.porosity,
+        "Anode free-Li capacity [C.m-2]": anode.areal_capacity,
+        "Anode collapse fraction": anode.collapse_fraction,
+        "Anode skeleton contact fraction": anode.skeleton_volume_fraction if percolates else 0.0,
+        "Anode Li load fraction": skeleton_load_fraction(anode),
+        "Anode Li diffusivity [m2.s-1]": effective_li_diffusivity(anode),
+        "Anode Li diffusion activation energy [J.mol-1]":
+            li.require("li_diffusion_activation_energy"),
+        "Anode diffusion length [m]": anode.thickness,
+        "Anode exhaustion width": constant("anode.exhaustion_width"),
+    }
+
+
+def base_parameters() -> dict[str, float]:
+    """Everything that is not the anode: Li, electrolyte, interface, holder, short."""
+    li = get_phase("Li")
+    se = get_phase("Li6PS5Cl")
+    return {
+        "Li molar volume [m3.mol-1]": li.molar_volume,
+        "Li creep stress exponent": li.require("creep_stress_exponent"),
+        "Li flow stress at 1 um, 25 C [Pa]": li.require("flow_stress_1um_25C"),
+        "Li flow stress at 1 um, 90 C [Pa]": li.require("flow_stress_1um_90C"),
+        "Li size exponent, 25 C": li.require("size_exponent_25C"),
+        "Li size exponent, 90 C": li.require("size_exponent_90C"),
+        "Li bulk yield stress [Pa]": li.require("bulk_yield_stress"),
+        "Li reference strain rate [s-1]": li.require("flow_reference_strain_rate"),
+        "Reference temperature [K]": li.require("reference_temperature"),
+        "Creep length [m]": fitted("interface.creep_length").value,
+        "Electrolyte thickness [m]": pellet_thickness(),
+        "Electrolyte conductivity [S.m-1]": se.require("ionic_conductivity"),
+        "Electrolyte conductivity activation energy [J.mol-1]":
+            se.require("ionic_conduction_activation_energy"),
+        "Electrolyte reference temperature [K]": se.require("reference_temperature"),
+        "Electrolyte fracture toughness [Pa.m-0.5]": se.require("fracture_toughness"),
+        "Flaw geometry factor": constant("electrolyte.flaw_geometry_factor"),
+        "Flaw size [m]": fitted("electrolyte.flaw_size").value,
+        "Electrolyte pore median size [m]": fitted("electrolyte.pore_median_size").value,
+        "Electrolyte pore size spread": constant("electrolyte.pore_size_spread"),
+        "Pore percolation threshold": constant("electrolyte.percolation_threshold"),
+        "Percolation correlation exponent": constant("electrolyte.correlation_exponent"),
+        "Exchange current density [A.m-2]": fitted("interface.exchange_current_density").value,
+        "Exchange current activation energy [J.mol-1]":
+            constant("interface.exchange_activation_energy"),
+        "Interface capacitance [F.m-2]": fitted("interface.capacitance").value,
+        "Initial interphase resistance [Ohm.m2]":
+            constant("interface.initial_interphase_resistance"),
+        "Interphase growth constant [Ohm.m2.s-0.5]": fitted("interface.interphase_growth").value,
+        "Interphase activation energy [J.mol-1]": constant("interface.interphase_activation_energy"),
+        "Filament tip fraction": fitted("filament.tip_fraction").value,
+        "Shunt resistance [Ohm.m2]": constant("short.shunt_resistance"),
+        "Shunt transition width [m]": constant("short.transition_width"),
+        "Holder stiffness [Pa.m-1]": fitted("holder.stiffness").value,
+        "Voltage limit [V]": constant("cell.voltage_limit"),
+    }
+
+
+#: Default operating conditions of the parameter sets (the paper's symmetric cells).
+DEFAULT_CONDITIONS = {"pressure": "20 MPa", "temperature": "80 degC", "area": None}
+
+
+def make_anode(anode: str | CompositeAnode) -> CompositeAnode:
+    """``"tfa"`` (the paper's 60 wt% TFA), ``"li"`` (100 µm bare Li) or a CompositeAnode."""
+    if isinstance(anode, CompositeAnode):
+        return anode
+    key = str(anode).strip().lower()
+    if key in ("tfa", "li-b", "libx"):
+        return CompositeAnode()
+    if key in ("li", "bare", "bare li", "li metal"):
+        return CompositeAnode.bare_li()
+    raise ParameterError(f"unknown anode {anode!r}; use 'tfa', 'li' or a CompositeAnode")
+
+
+def symmetric_parameters(anode: str | CompositeAnode = "tfa", pressure: str | float = "20 MPa",
+                         temperature: str | float = "80 degC",
+                         area: str | float | None = None,
+                         overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The full parameter dict of a symmetric cell (both electrodes made of ``anode``).
+
+    >>> p = symmetric_parameters("li", pressure="10 MPa")
+    >>> p["Stack pressure [Pa]"], p["Anode Li load fraction"]
+    (10000000.0, 1.0)
+    """
+    a = make_anode(anode)
+    p = to_si(pressure, "pressure", "pressure")
+    t = to_si(temperature, "temperature", "temperature")
+    if p < 0:
+        raise ParameterError(f"stack pressure must be >= 0, got {pressure!r}")
+    if t <= 0:
+        raise ParameterError(f"temperature must be above 0 K, got {temperature!r}")
+    ar = (math.pi * PAPER_DIE_DIAMETER**2 / 4 if area is None
+          else to_si(area, "area", "area"))
+    if ar <= 0:
+        raise ParameterError(f"electrode area must be positive, got {area!r}")
+    out: dict[str, Any] = {**base_parameters(), **anode_parameters(a),
+                           "Stack pressure [Pa]": p, "Ambient temperature [K]": t,
+                           "Electrode area [m2]": ar, "Current function [A]": 0.0}
+    if overrides:
+        unknown = set(overrides) - set(out)
+        if unknown:
+            raise ParameterError(f"unknown parameter(s) {sorted(unknown)}")
+        out.update(overrides)
+    check_parameters(out)
+    return out
+
+
+_POSITIVE = ("Li molar volume [m3.mol-1]", "Creep length [m]", "Electrolyte thickness [m]",
+             "Electrolyte conductivity [S.m-1]", "Flaw size [m]", "Exchange current density [A.m-2]",
+             "Electrolyte pore median size [m]", "Electrode area [m2]", "Anode thickness [m]",
+             "Interface capacitance [F.m-2]", "Filament tip fraction", "Shunt resistance [Ohm.m2]",
+             "Electrolyte fracture toughness [Pa.m-0.5]", "Ambient temperature [K]",
+             "Anode Li diffusivity [m2.s-1]", "Holder stiffness [Pa.m-1]")
+
+
+def check_parameters(p: dict[str, Any]) -> None:
+    """Raise :class:`ParameterError` for non-physical values (only plain numbers are checked)."""
+    for key in _POSITIVE:
+        v = p.get(key)
+        if isinstance(v, int | float) and not v > 0:
+            raise ParameterError(f"{key} must be positive, got {v}")
+    for key in ("Anode porosity", "Anode collapse fraction", "Anode skeleton contact fraction",
+                "Anode Li load fraction", "Pore percolation threshold"):
+        v = p.get(key)
+        if isinstance(v, int | float) and not 0 <= v <= 1:
+            raise ParameterError(f"{key} must lie in [0, 1], got {v}")
+    v = p.get("Stack pressure [Pa]")
+    if isinstance(v, int | float) and v < 0:
+        raise ParameterError(f"Stack pressure [Pa] must be >= 0, got {v}")
+
+
+def Zhang2025_TFA() -> dict[str, Any]:
+    """PyBaMM parameter set: TFA|Li6PS5Cl|TFA, 60 wt% free Li, 100 µm, 20 MPa, 80 °C."""
+    return symmetric_parameters("tfa")
+
+
+def Zhang2025_Li() -> dict[str, Any]:
+    """PyBaMM parameter set: Li|Li6PS5Cl|Li, 100 µm Li, 20 MPa, 80 °C."""
+    return symmetric_parameters("li")

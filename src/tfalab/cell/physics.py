@@ -1,0 +1,255 @@
+"""The anode/interface equations, written once for NumPy and for PyBaMM expression trees.
+
+Each function takes parameters ``p`` (a mapping from PyBaMM-style names to numbers, or to
+``pybamm.Parameter`` objects), state values, and a backend ``xp`` (:data:`NUMPY` or
+:data:`PYBAMM`) that supplies ``exp``, ``log``, ``sqrt``, ``erfc``, ``tanh``, ``asinh``,
+``maximum`` and ``minimum``. The equations, their assumptions and sources are in
+``docs/cell-model.md``. SI units throughout; current densities are per nominal electrode area,
+positive when the electrode strips Li.
+
+>>> from tfalab.cell.parameters import symmetric_parameters
+>>> p = symmetric_parameters("li", pressure="30 MPa")
+>>> intrusion_depth(p, p["Stack pressure [Pa]"], NUMPY) > p["Electrolyte thickness [m]"]
+True
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from tfalab.constants import FARADAY, GAS_CONSTANT
+
+NUMPY = SimpleNamespace(exp=np.exp, log=np.log, sqrt=np.sqrt, erfc=special.erfc, tanh=np.tanh,
+                        asinh=np.arcsinh, maximum=np.maximum, minimum=np.minimum)
+
+
+def _pybamm_backend() -> SimpleNamespace:
+    import pybamm
+
+    return SimpleNamespace(exp=pybamm.exp, log=pybamm.log, sqrt=pybamm.sqrt, erfc=pybamm.erfc,
+                           tanh=pybamm.tanh, asinh=pybamm.arcsinh, maximum=pybamm.maximum,
+                           minimum=pybamm.minimum)
+
+
+class _LazyPybamm(SimpleNamespace):
+    def __getattr__(self, name: str) -> Any:  # import pybamm only when used
+        backend = _pybamm_backend()
+        self.__dict__.update(vars(backend))
+        return getattr(backend, name)
+
+
+PYBAMM = _LazyPybamm()
+
+_T25, _T90 = 298.15, 363.15
+_UM = 1e-6
+
+
+def arrhenius(p: Any, x_ref: Any, energy: Any, t_ref: Any, xp: Any) -> Any:
+    """x(T) = x_ref exp(−E/R (1/T − 1/T_ref)) at the cell temperature."""
+    t = p["Ambient temperature [K]"]
+    return x_ref * xp.exp(-energy / GAS_CONSTANT * (1 / t - 1 / t_ref))
+
+
+def relu(x: Any, xp: Any) -> Any:
+    return xp.maximum(x, 0 * x)
+
+
+def step(x: Any, width: Any, xp: Any) -> Any:
+    """Smooth 0 → 1 step at x = 0."""
+    return 0.5 * (1 + xp.tanh(x / width))
+
+
+# --- Li mechanics ---------------------------------------------------------------------------
+def li_flow_stress(p: Any, size: Any, xp: Any) -> Any:
+    """Size-dependent flow stress of Li (Pa) at feature size ``size`` (m), Xu et al. 2017.
+
+    σ(d, T) = σ₁(T) (d / 1 µm)^−m(T), with ln σ₁ and m linear in T between the 25 °C and
+    90 °C data, never below the bulk yield stress.
+    """
+    t = p["Ambient temperature [K]"]
+    x = (t - _T25) / (_T90 - _T25)
+    ln_s1 = (1 - x) * xp.log(p["Li flow stress at 1 um, 25 C [Pa]"]) + \
+        x * xp.log(p["Li flow stress at 1 um, 90 C [Pa]"])
+    m = (1 - x) * p["Li size exponent, 25 C"] + x * p["Li size exponent, 90 C"]
+    sigma = xp.exp(ln_s1 - m * xp.log(size / _UM))
+    return xp.maximum(sigma, p["Li bulk yield stress [Pa]"])
+
+
+def creep_velocity(p: Any, stress: Any, xp: Any) -> Any:
+    """Velocity (m/s) at which Li creeps into interface voids under local stress ``stress``.
+
+    v = λ ε̇_ref (σ / σ_y(λ, T))^n: power-law creep at the void length scale λ, whose flow
+    stress σ_y(λ, T) carries Li's size effect and temperature dependence.
+    """
+    lam = p["Creep length [m]"]
+    sy = li_flow_stress(p, lam, xp)
+    n = p["Li creep stress exponent"]
+    ratio = stress / sy
+    return lam * p["Li reference strain rate [s-1]"] * xp.exp(n * xp.log(ratio + 1e-30))
+
+
+def diffusion_velocity(p: Any, xp: Any) -> Any:
+    """Velocity (m/s) at which Li diffusion from the electrode bulk refills the interface."""
+    d = arrhenius(p, p["Anode Li diffusivity [m2.s-1]"],
+                  p["Anode Li diffusion activation energy [J.mol-1]"],
+                  p["Reference temperature [K]"], xp)
+    return d / p["Anode diffusion length [m]"]
+
+
+# --- electrolyte ------------------------------------------------------------------------------
+def electrolyte_conductivity(p: Any, xp: Any) -> Any:
+    return arrhenius(p, p["Electrolyte conductivity [S.m-1]"],
+                     p["Electrolyte conductivity activation energy [J.mol-1]"],
+                     p["Electrolyte reference temperature [K]"], xp)
+
+
+def intruded_fraction(p: Any, li_pressure: Any, xp: Any) -> Any:
+    """Fraction of the pellet's pore throats wide enough for Li to flow into at ``li_pressure``.
+
+    Li enters a throat of size d when the pressure on it exceeds its flow stress σ_y(d, T);
+    throat sizes are log-normal (median d₅₀, geometric spread s).
+    """
+    t = p["Ambient temperature [K]"]
+    x = (t - _T25) / (_T90 - _T25)
+    ln_s1 = (1 - x) * xp.log(p["Li flow stress at 1 um, 25 C [Pa]"]) + \
+        x * xp.log(p["Li flow stress at 1 um, 90 C [Pa]"])
+    m = (1 - x) * p["Li size exponent, 25 C"] + x * p["Li size exponent, 90 C"]
+    ln_dmin = xp.log(_UM) + (ln_s1 - xp.log(li_pressure + 1.0)) / m
+    z = (ln_dmin - xp.log(p["Electrolyte pore median size [m]"])) / \
+        xp.log(p["Electrolyte pore size spread"])
+    return 0.5 * xp.erfc(z / np.sqrt(2.0))
+
+
+def intrusion_depth(p: Any, pressure: Any, xp: Any) -> Any:
+    """Depth (m) to which Li intrudes the pellet's pore network under stack ``pressure``.
+
+    Percolation: the intruded cluster's extent is d₅₀ (f/f_c)(1 − f/f_c)^−ν and spans the
+    pellet (a mechanical short) as the intruded fraction f reaches the threshold f_c.
+    Only the share of the pressure carried by free Li counts (skeleton load sharing).
+    """
+    f = intruded_fraction(p, pressure * p["Anode Li load fraction"], xp)
+    x = f / p["Pore percolation threshold"]
+    gap = xp.maximum(1 - x, 1e-9 + 0 * x)
+    depth = p["Electrolyte pore median size [m]"] * x * xp.exp(
+        -p["Percolation correlation exponent"] * xp.log(gap))
+    return xp.minimum(depth, 10 * p["Electrolyte thickness [m]"])
+
+
+def griffith_stress(p: Any, flaw: Any, xp: Any) -> Any:
+    """Stress (Pa) a Li-filled flaw of depth ``flaw`` withstands: K_IC / (Y √(π a))."""
+    return p["Electrolyte fracture toughness [Pa.m-0.5]"] / (
+        p["Flaw geometry factor"] * xp.sqrt(np.pi * flaw))
+
+
+# --- interface --------------------------------------------------------------------------------
+def exchange_current(p: Any, xp: Any) -> Any:
+    return arrhenius(p, p["Exchange current density [A.m-2]"],
+                     p["Exchange current activation energy [J.mol-1]"],
+                     p["Reference temperature [K]"], xp)
+
+
+def interphase_growth_constant(p: Any, xp: Any) -> Any:
+    return arrhenius(p, p["Interphase growth constant [Ohm.m2.s-0.5]"],
+                     p["Interphase activation energy [J.mol-1]"],
+                     p["Reference temperature [K]"], xp)
+
+
+def availability(p: Any, utilisation: Any, xp: Any) -> Any:
+    """1 while free Li remains, → 0 as the utilisation reaches 100 % (skeleton collapse)."""
+    return step(1 - p["Anode exhaustion width"] * 2 - utilisation,
+                p["Anode exhaustion width"], xp)
+
+
+def effective_contact(p: Any, phi: Any, utilisation: Any, xp: Any) -> Any:
+    """Electrochemically active contact fraction: skeleton contacts plus Li contacts."""
+    sk = p["Anode skeleton contact fraction"]
+    return availability(p, utilisation, xp) * (sk + (1 - sk) * phi) + 1e-9
+
+
+def constriction_resistance(p: Any, contact: Any, xp: Any) -> Any:
+    """Ω·m²: current constriction through contact spots of radius λ (Holm/Fleig–Maier form)."""
+    rho = 1 / electrolyte_conductivity(p, xp)
+    gap = 1 - xp.sqrt(xp.minimum(contact, 1 + 0 * contact))
+    return rho * np.pi * p["Creep length [m]"] / (2 * contact) * gap * xp.sqrt(gap + 1e-12)
+
+
+def charge_transfer_overpotential(p: Any, i_local: Any, xp: Any) -> Any:
+    """Butler–Volmer (α = ½) overpotential (V) at local current density ``i_local`` (A/m²)."""
+    t = p["Ambient temperature [K]"]
+    return 2 * GAS_CONSTANT * t / FARADAY * xp.asinh(i_local / (2 * exchange_current(p, xp)))
+
+
+def interface_overpotential(p: Any, i: Any, contact: Any, r_sei: Any, xp: Any) -> Any:
+    """Overpotential (V, sign of ``i``) of one interface at nominal current density ``i``."""
+    local = i / contact
+    return (charge_transfer_overpotential(p, local, xp) + local * r_sei
+            + i * constriction_resistance(p, contact, xp))
+
+
+def interface_resistance(p: Any, contact: Any, r_sei: Any, xp: Any) -> Any:
+    """Small-signal interfacial resistance (Ω·m²) of one interface."""
+    t = p["Ambient temperature [K]"]
+    r_ct = GAS_CONSTANT * t / (FARADAY * exchange_current(p, xp))
+    return (r_ct + r_sei) / contact + constriction_resistance(p, contact, xp)
+
+
+def characteristic_frequency(p: Any, contact: Any, r_sei: Any, xp: Any) -> Any:
+    """Hz: 1 / (2π R C) of the interface arc, with C = C₀ × contact fraction."""
+    r = interface_resistance(p, contact, r_sei, xp)
+    return 1 / (2 * np.pi * r * p["Interface capacitance [F.m-2]"] * contact)
+
+
+# --- rates of the electrode states ----------------------------------------------------------
+def contact_rate(p: Any, i: Any, phi: Any, contact: Any, pressure: Any, xp: Any) -> Any:
+    """dφ/dt of the Li contact fraction φ (1/s).
+
+    Stripping opens voids at the rate Li leaves the interface (v_s = i V_m / F per unit
+    contact); creep under the local stress P_Li / contact and diffusion from the bulk close
+    them: dφ/dt = [v_supply (1 − φ) − v_s φ] / λ.
+    """
+    vm = p["Li molar volume [m3.mol-1]"]
+    v_strip = relu(i, xp) * vm / FARADAY
+    stress = pressure * p["Anode Li load fraction"] / contact
+    supply = creep_velocity(p, stress, xp) + diffusion_velocity(p, xp)
+    return (supply * (1 - phi) - v_strip * phi) / p["Creep length [m]"]
+
+
+def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any) -> Any:
+    """dℓ/dt (m/s) of a Li filament growing from a flaw of depth ``flaw`` while plating.
+
+    The plating overpotential at the contacts η sets a Li pressure F η / V_m in the flaw
+    (Duan et al. 2023); past the Griffith stress of the flaw the filament advances at the
+    local plating velocity concentrated on a tip fraction f_tip of the current.
+    """
+    vm = p["Li molar volume [m3.mol-1]"]
+    plate = relu(-i, xp)
+    eta = interface_overpotential(p, plate, contact, r_sei, xp)
+    sigma = FARADAY * eta / vm
+    excess = relu(1 - griffith_stress(p, flaw, xp) / (sigma + 1.0), xp)
+    return plate / contact * vm / FARADAY / p["Filament tip fraction"] * excess
+
+
+def interphase_rate(p: Any, r_sei: Any, xp: Any) -> Any:
+    """dR/dt of the parabolic interphase resistance R² = R₀² + k² t."""
+    k = interphase_growth_constant(p, xp)
+    return k * k / (2 * r_sei)
+
+
+def thickness_change(p: Any, q: Any, phi: Any, xp: Any) -> Any:
+    """Thickness change (m) of an electrode after net stripped charge ``q`` (C/m²).
+
+    The composite-anode bookkeeping (``docs/anode-bookkeeping.md``): stripping loses χ of the
+    stripped volume as thickness; plating fills the pores first, then thickens; plus the depth
+    of interface voids, −λ ln φ.
+    """
+    vm = p["Li molar volume [m3.mol-1]"]
+    s = q * vm / FARADAY
+    pores0 = p["Anode porosity"] * p["Anode thickness [m]"]
+    strip = -p["Anode collapse fraction"] * relu(s, xp)
+    grow = relu(-s - pores0, xp)
+    voids = -p["Creep length [m]"] * xp.log(phi)
+    return strip + grow + voids

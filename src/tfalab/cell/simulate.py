@@ -1,0 +1,280 @@
+"""Run a symmetric cell: a serialisable configuration in, a :class:`~tfalab.CellTest` out.
+
+:func:`simulate_symmetric` is a pure function of its :class:`SymmetricConfig`: the same
+configuration always gives the same CellTest, so results can be cached, swept and
+distributed. A run that stops on a model event (short circuit, voltage limit, free Li
+exhausted) is a normal result, with the reason in ``termination``; a solver failure raises
+:class:`~tfalab.errors.SimulationError` carrying the part already simulated.
+
+>>> res = simulate_symmetric("tfa", pressure="20 MPa", protocol="cycle 0.5 mA/cm2 0.5 mAh/cm2 x 2")
+>>> res.termination, len(res.celltest) > 40
+('completed', True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pybamm
+
+from tfalab.anode import CompositeAnode
+from tfalab.cell import physics as ph
+from tfalab.cell.parameters import make_anode, symmetric_parameters
+from tfalab.cell.symmetric import SymmetricCell
+from tfalab.celltest import CellTest
+from tfalab.errors import ParameterError, SimulationError
+from tfalab.protocols import make_protocol
+from tfalab.units import to_si
+
+#: CellTest column → model variable (BDF labels first, then model states).
+COLUMNS = {
+    "Test Time / s": "Time [s]",
+    "Voltage / V": "Voltage [V]",
+    "Current / A": "Current [A]",
+    "Applied Pressure / Pa": "Stack pressure [Pa]",
+    "Left Contact Fraction / 1": "Left contact fraction",
+    "Right Contact Fraction / 1": "Right contact fraction",
+    "Left Utilisation / 1": "Left utilisation",
+    "Right Utilisation / 1": "Right utilisation",
+    "Left Net Stripped Charge / C/m**2": "Left net stripped charge [C.m-2]",
+    "Right Net Stripped Charge / C/m**2": "Right net stripped charge [C.m-2]",
+    "Left Thickness Change / m": "Left thickness change [m]",
+    "Right Thickness Change / m": "Right thickness change [m]",
+    "Left Porosity / 1": "Left porosity",
+    "Right Porosity / 1": "Right porosity",
+    "Left Interfacial Resistance / ohm*m**2": "Left interfacial resistance [Ohm.m2]",
+    "Right Interfacial Resistance / ohm*m**2": "Right interfacial resistance [Ohm.m2]",
+    "Interfacial Resistance / ohm*m**2": "Interfacial resistance [Ohm.m2]",
+    "Left Characteristic Frequency / Hz": "Left characteristic frequency [Hz]",
+    "Right Characteristic Frequency / Hz": "Right characteristic frequency [Hz]",
+    "Filament Length / m": "Filament length [m]",
+    "Intrusion Depth / m": "Intrusion depth [m]",
+    "Shunt Fraction / 1": "Shunt fraction",
+}
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SymmetricConfig:
+    """Everything that defines a symmetric-cell run, in SI (JSON round trip via to/from_dict)."""
+
+    anode: dict[str, Any]
+    protocol: dict[str, Any]
+    pressure: float = 20e6
+    temperature: float = 353.15
+    area: float | None = None
+    points_per_step: int = 20
+    overrides: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, anode: str | CompositeAnode | dict[str, Any] = "tfa",
+             protocol: Any = "ccd", pressure: str | float = "20 MPa",
+             temperature: str | float = "80 degC", area: str | float | None = None,
+             points_per_step: int = 20,
+             overrides: dict[str, float] | None = None) -> SymmetricConfig:
+        """Build from friendly inputs ("20 MPa", "80 degC", "tfa", a protocol string)."""
+        a = CompositeAnode.from_config(anode) if isinstance(anode, dict) else make_anode(anode)
+        if points_per_step < 2:
+            raise ParameterError(f"points_per_step must be >= 2, got {points_per_step}")
+        return cls(anode=a.to_config(), protocol=make_protocol(protocol).to_dict(),
+                   pressure=to_si(pressure, "pressure", "pressure"),
+                   temperature=to_si(temperature, "temperature", "temperature"),
+                   area=None if area is None else to_si(area, "area", "area"),
+                   points_per_step=int(points_per_step), overrides=dict(overrides or {}))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SymmetricConfig:
+        return cls(**d)
+
+    def key(self) -> str:
+        """A stable hash of the configuration (for caching)."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def parameters(self) -> dict[str, Any]:
+        return symmetric_parameters(CompositeAnode.from_config(self.anode), self.pressure,
+                                    self.temperature, self.area, self.overrides)
+
+
+@dataclass
+class SymmetricResult:
+    """A finished (or event-stopped) run: the CellTest and why it ended."""
+
+    config: SymmetricConfig
+    celltest: CellTest
+    termination: str  #: "completed", "Short circuit", "Voltage limit", "... free Li exhausted"
+    solution: Any = None
+
+    @property
+    def failed(self) -> bool:
+        return self.termination != "completed"
+
+
+@lru_cache(maxsize=1)
+def _model() -> SymmetricCell:
+    return SymmetricCell()
+
+
+@dataclass
+class _Built:
+    """A parameterised, discretised SymmetricCell with current as an input, and its outputs."""
+
+    model: Any
+    solver: Any
+    outputs: Any  #: casadi Function (t, y, inputs) -> all CellTest columns
+
+
+_BUILT: dict[str, _Built] = {}
+
+
+def _build(params: dict[str, Any]) -> _Built:
+    key = json.dumps(params, sort_keys=True, default=str)
+    if key in _BUILT:
+        return _BUILT[key]
+    import casadi
+
+    pv = pybamm.ParameterValues({**params, "Current function [A]": "[input]"})
+    sim = pybamm.Simulation(_model(), parameter_values=pv)
+    sim.build()
+    model = sim.built_model
+    t, y = casadi.MX.sym("t"), casadi.MX.sym("y", model.len_rhs_and_alg)
+    u = casadi.MX.sym("u", 1)
+    inputs = {"Current function [A]": u}
+    exprs = []
+    for var in COLUMNS.values():
+        symbol = sim._disc.process_symbol(pv.process_symbol(_model().variables[var]))
+        exprs.append(symbol.to_casadi(t, y, inputs=inputs))
+    outputs = casadi.Function("outputs", [t, y, u], [casadi.vertcat(*exprs)])
+    built = _Built(model, pybamm.IDAKLUSolver(rtol=1e-6, atol=1e-9), outputs)
+    if len(_BUILT) > 32:
+        _BUILT.clear()
+    _BUILT[key] = built
+    return built
+
+
+def _frame(ts: list[np.ndarray], ys: list[np.ndarray], us: list[np.ndarray],
+           steps: list[np.ndarray], built: _Built) -> pd.DataFrame:
+    t = np.concatenate(ts)
+    y = np.concatenate(ys, axis=1)
+    u = np.concatenate(us)
+    values = np.asarray(built.outputs.map(len(t))(t, y, u[None, :]))
+    frame = pd.DataFrame(values.T, columns=list(COLUMNS))
+    frame.insert(3, "Step Count / 1", np.concatenate(steps))
+    keep = np.ones(len(t), dtype=bool)  # drop repeated step-boundary times
+    keep[1:] = np.diff(t) > 0
+    return frame[keep]
+
+
+def _events_message(sol: Any) -> str:
+    text = str(getattr(sol, "termination", ""))
+    return text.split("event:", 1)[1].strip() if "event:" in text else ""
+
+
+def run(config: SymmetricConfig) -> SymmetricResult:
+    """Simulate ``config`` (a pure function of it).
+
+    The model is built once with the current as an input; each protocol step is one
+    integration (PyBaMM's IDAKLU solver), which keeps thousands of steps fast. The same model
+    also runs under ``pybamm.Simulation`` with the protocol's ``pybamm.Experiment``.
+    """
+    params = config.parameters()
+    protocol = make_protocol(config.protocol)
+    built = _build(params)
+    area = params["Electrode area [m2]"]
+    ts: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    us: list[np.ndarray] = []
+    steps: list[np.ndarray] = []
+    prev = None
+    termination = "completed"
+    if _shorted_at_assembly(params):  # Li already spans the pellet: a shunt, nothing moves
+        i, dt = protocol.steps()[0]
+        t_k = np.linspace(0.0, float(dt), config.points_per_step + 1)
+        y0 = np.asarray(built.model.concatenated_initial_conditions.evaluate(
+            0, None, inputs={"Current function [A]": float(i * area)})).reshape(-1, 1)
+        ts, ys = [t_k], [np.repeat(y0, len(t_k), axis=1)]
+        us, steps = [np.full(len(t_k), float(i * area))], [np.zeros(len(t_k), dtype=int)]
+        termination = "Short circuit"
+        protocol_steps: list = []
+    else:
+        protocol_steps = protocol.steps()
+    level = pybamm.logger.level
+    pybamm.logger.setLevel("ERROR")
+    try:
+        for k, (i, dt) in enumerate(protocol_steps):
+            current = float(i * area)
+            t_eval = np.linspace(0.0, float(dt), config.points_per_step + 1)
+            try:
+                sol = built.solver.step(prev, built.model, float(dt), t_eval=[0.0, float(dt)],
+                                        t_interp=t_eval,
+                                        inputs={"Current function [A]": current}, save=False)
+            except (pybamm.SolverError, ValueError, ArithmeticError) as exc:
+                partial = None
+                if ts:
+                    frame = _frame(ts, ys, us, steps, built)
+                    partial = CellTest(frame, _metadata(config, params, "solver failure"))
+                raise SimulationError(
+                    f"symmetric-cell solve failed in protocol step {k} "
+                    f"({i / 10:.3g} mA/cm2 for {dt / 3600:.3g} h): {type(exc).__name__}: "
+                    f"{exc}; the part simulated so far is in .partial", partial) from exc
+            t_k = np.asarray(sol.t, dtype=float)
+            ts.append(t_k)
+            ys.append(np.asarray(sol.all_ys[-1] if len(sol.all_ys) == 1
+                                 else np.concatenate(sol.all_ys, axis=1)))
+            us.append(np.full(len(t_k), current))
+            steps.append(np.full(len(t_k), k))
+            prev = sol
+            event = _events_message(sol)
+            if event:
+                termination = event
+                if event == "Short circuit" and t_k[-1] < t_k[0] + dt:
+                    # a cycler keeps driving the shorted cell to the end of the step
+                    rest = np.linspace(t_k[-1], t_k[0] + dt, config.points_per_step + 1)[1:]
+                    ts.append(rest)
+                    ys.append(np.repeat(ys[-1][:, -1:], len(rest), axis=1))
+                    us.append(np.full(len(rest), current))
+                    steps.append(np.full(len(rest), k))
+                break
+    finally:
+        pybamm.logger.setLevel(level)
+    frame = _frame(ts, ys, us, steps, built)
+    frame["Ambient Temperature / degC"] = params["Ambient temperature [K]"] - 273.15
+    return SymmetricResult(config, CellTest(frame, _metadata(config, params, termination),
+                                            where="simulate_symmetric"), termination)
+
+
+def _shorted_at_assembly(params: dict[str, Any]) -> bool:
+    """Whether Li intruded under the stack pressure alone already spans the pellet."""
+    depth = ph.intrusion_depth(params, params["Stack pressure [Pa]"], ph.NUMPY)
+    return bool(2 * depth >= params["Electrolyte thickness [m]"])
+
+
+def _metadata(config: SymmetricConfig, params: dict[str, Any], termination: str) -> dict:
+    return {"electrode_area_m2": params["Electrode area [m2]"], "source": "tfalab.cell",
+            "cell": "symmetric", "anode": config.anode, "electrolyte": "Li6PS5Cl",
+            "temperature_K": config.temperature, "pressure_Pa": config.pressure,
+            "termination": termination, "config": config.to_dict()}
+
+
+def simulate_symmetric(anode: str | CompositeAnode | dict[str, Any] = "tfa",
+                       protocol: Any = "ccd", pressure: str | float = "20 MPa",
+                       temperature: str | float = "80 degC", area: str | float | None = None,
+                       points_per_step: int = 20,
+                       overrides: dict[str, float] | None = None) -> SymmetricResult:
+    """Simulate a symmetric cell of ``anode`` under ``pressure``/``temperature``/``protocol``.
+
+    ``protocol``: a :mod:`tfalab.protocols` object, dict or string such as
+    ``"cycle 0.5 mA/cm2 2 mAh/cm2 for 6000 h"`` or ``"ccd"``.
+    """
+    return run(SymmetricConfig.make(anode, protocol, pressure, temperature, area,
+                                    points_per_step, overrides))

@@ -1,0 +1,94 @@
+"""SymmetricCell: an anode|Li6PS5Cl|anode cell as a PyBaMM model.
+
+Both electrodes are simulated with :class:`~tfalab.cell.submodel.AnodeInterface`; positive
+current ("Discharge" in a ``pybamm.Experiment``) strips the left electrode and plates the
+right one. The electrolyte is an ohmic single-ion conductor with σ(T); stack pressure comes
+from a cell holder of finite stiffness, so that thickness changes move it; intruded Li and
+filaments shorten the electrolyte, and once they span it an electronic shunt takes the current.
+
+>>> import pybamm
+>>> from tfalab.cell import SymmetricCell
+>>> model = SymmetricCell()
+>>> sim = pybamm.Simulation(model, parameter_values=pybamm.ParameterValues("Zhang2025_TFA"),
+...     experiment=pybamm.Experiment(["Discharge at 0.4 mA for 1 hour (10 minute period)"]))
+>>> sol = sim.solve()
+>>> 0.002 < sol["Voltage [V]"].entries[-1] < 0.02
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pybamm
+
+from tfalab.cell import physics as ph
+from tfalab.cell.parameters import Zhang2025_TFA
+from tfalab.cell.submodel import AnodeInterface, Params
+
+X = ph.PYBAMM
+
+
+class SymmetricCell(pybamm.BaseModel):
+    """Anode|Li6PS5Cl|anode symmetric cell (0D per electrode)."""
+
+    def __init__(self, name: str = "tfalab symmetric cell") -> None:
+        super().__init__(name)
+        p = self.param = Params()
+        current = pybamm.FunctionParameter("Current function [A]", {"Time [s]": pybamm.t})
+        area = p["Electrode area [m2]"]
+        i = current / area
+        left, right = AnodeInterface("Left", p), AnodeInterface("Right", p)
+        self.electrodes = (left, right)
+
+        # stack pressure from the holder spring
+        dh = left.thickness_change() + right.thickness_change()
+        pressure = ph.relu(p["Stack pressure [Pa]"] + p["Holder stiffness [Pa.m-1]"] * dh, X)
+
+        # electrolyte: intrusion, filaments, shunt
+        intrusion = ph.intrusion_depth(p, pressure, X)
+        span = 2 * intrusion + left.filament + right.filament
+        thickness = p["Electrolyte thickness [m]"]
+        remaining = pybamm.maximum(thickness - span, 1e-3 * thickness)
+        r_el = remaining / ph.electrolyte_conductivity(p, X)
+        width = p["Shunt transition width [m]"]
+        shunt = ph.step(span - thickness + 3 * width, width, X)
+        r_lin = r_el + left.resistance() + right.resistance()
+        ionic = 1 / (1 + shunt * r_lin / p["Shunt resistance [Ohm.m2]"])
+        i_ion = i * ionic
+        flaw = p["Flaw size [m]"] + intrusion
+
+        left.add_to(self, i_ion, pressure, flaw, i)
+        right.add_to(self, -i_ion, pressure, flaw, -i)
+
+        v_ion = i * r_el + left.overpotential(i) - right.overpotential(-i)
+        voltage = v_ion * ionic
+        self.variables.update({
+            "Time [s]": pybamm.t, "Time [h]": pybamm.t / 3600,
+            "Current [A]": current, "Current function [A]": current,
+            "Current density [A.m-2]": i, "Ionic current density [A.m-2]": i_ion,
+            "Voltage [V]": voltage, "Battery voltage [V]": voltage,
+            "Stack pressure [Pa]": pressure, "Intrusion depth [m]": intrusion,
+            "Filament length [m]": left.filament + right.filament,
+            "Electrolyte span [m]": span, "Shunt fraction": 1 - ionic,
+            "Electrolyte resistance [Ohm.m2]": r_el,
+            "Interfacial resistance [Ohm.m2]": left.resistance() + right.resistance(),
+            "Cell thickness change [m]": dh,
+            "Ambient temperature [K]": p["Ambient temperature [K]"],
+        })
+        self.events += [
+            pybamm.Event("Short circuit", thickness - span),
+            pybamm.Event("Voltage limit", p["Voltage limit [V]"] - pybamm.AbsoluteValue(voltage)),
+        ]
+
+    @property
+    def summary_variables(self) -> list[str]:  # what pybamm's experiment summary asks for
+        return []
+
+    @property
+    def default_parameter_values(self) -> pybamm.ParameterValues:
+        return pybamm.ParameterValues(Zhang2025_TFA())
+
+    @property
+    def default_solver(self) -> Any:
+        return pybamm.IDAKLUSolver(rtol=1e-6, atol=1e-8)
