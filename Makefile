@@ -27,6 +27,7 @@ reproduce: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_design.py
+	$(BIN)/python benchmarks/bench_symmetric.py
 
 clean:
 	rm -rf $(VENV) $(REPORT) .pytest_cache

@@ -40,3 +40,37 @@ def test_reproduce_subset(tmp_path):
     assert (out / "index.html").is_file()
     rows = json.loads((out / "claims.json").read_text())
     assert {r["id"] for r in rows} == {"C2", "C7"}
+
+
+def test_simulate_symmetric_writes_celltest_and_plot(tmp_path):
+    from tfalab.celltest import CellTest
+
+    stem = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["simulate", "symmetric", "--anode", "tfa", "--pressure",
+                                      "20MPa", "--temperature", "80degC", "--protocol",
+                                      "cycle 0.5 mA/cm2 0.5 mAh/cm2 for 8 h", "--out",
+                                      str(stem)])
+    assert result.exit_code == 0, result.output
+    test = CellTest.load(stem.with_suffix(".parquet"))
+    assert test.metadata["termination"] == "completed"
+    assert abs(test.time[-1] - 8 * 3600) < 1
+    assert stem.with_suffix(".png").stat().st_size > 1000
+
+
+def test_ccd_command_writes_table(tmp_path):
+    import pandas as pd
+
+    stem = tmp_path / "ccd"
+    result = CliRunner().invoke(cli, ["ccd", "--anode", "li", "--pressure", "30:40:10",
+                                      "--out", str(stem)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(stem.with_suffix(".csv"))
+    assert list(table.pressure_MPa) == [30.0, 40.0]
+    assert (table.mode == "short").all()  # bare Li is shorted by intrusion at 30-40 MPa
+
+
+def test_ccd_command_rejects_bad_range():
+    from tfalab.errors import ParameterError
+
+    result = CliRunner().invoke(cli, ["ccd", "--pressure", "50:0:5"])
+    assert isinstance(result.exception, ParameterError)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -112,6 +113,137 @@ def reproduce(out: str, only: str | None) -> None:
     for role, counts in summary_counts(rows).items():
         out_console.print(f"{role}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     out_console.print(f"report: {Path(out) / 'index.html'}")
+
+
+@cli.group()
+def simulate() -> None:
+    """Simulate cells (symmetric now; full cells later)."""
+
+
+@simulate.command("symmetric")
+@click.option("--anode", default="tfa", show_default=True, help="tfa or li.")
+@click.option("--pressure", default="20 MPa", show_default=True, help="Stack pressure.")
+@click.option("--temperature", default="80 degC", show_default=True, help="Temperature.")
+@click.option("--protocol", default="cycle 0.5 mA/cm2 2 mAh/cm2 for 100 h", show_default=True,
+              help="e.g. 'cycle 0.5 mA/cm2 2 mAh/cm2 for 6000 h', 'ccd', 'strip 0.5 mA/cm2'.")
+@click.option("--points", default=20, show_default=True, help="Output points per step.")
+@click.option("--out", default="symmetric", show_default=True,
+              help="Output stem: writes STEM.parquet and STEM.png.")
+def simulate_symmetric_cmd(anode: str, pressure: str, temperature: str, protocol: str,
+                           points: int, out: str) -> None:
+    """Symmetric anode|Li6PS5Cl|anode cell: a CellTest (Parquet) and a voltage plot.
+
+    Example: tfalab simulate symmetric --anode tfa --pressure 20MPa --temperature 80degC
+    --protocol "cycle 0.5 mA/cm2 2 mAh/cm2 for 6000 h"
+    """
+    from tfalab.analysis import overpotential_per_cycle, time_to_failure
+    from tfalab.cell.simulate import simulate_symmetric
+
+    res = simulate_symmetric(anode, protocol=protocol, pressure=pressure,
+                             temperature=temperature, points_per_step=points)
+    stem = Path(out)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    path = res.celltest.save(stem.with_suffix(".parquet"))
+    _voltage_plot(res.celltest, stem.with_suffix(".png"),
+                  f"{anode}, {pressure}, {temperature}: {protocol}")
+    t_fail = time_to_failure(res.celltest)
+    op = overpotential_per_cycle(res.celltest)
+    info = {"termination": res.termination,
+            "simulated / h": float(res.celltest.time[-1] / 3600),
+            "time to failure / h": t_fail / 3600,
+            "cycles": len(op),
+            "last overpotential / mV": float(op.plateau_overpotential.iloc[-1] * 1e3)
+            if len(op) else float("nan"),
+            "CellTest": str(path), "plot": str(stem.with_suffix(".png"))}
+    Console().print(_table("symmetric cell", info))
+
+
+def _pressures(text: str) -> list[float]:
+    from tfalab.errors import ParameterError
+    from tfalab.units import to_si
+
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ParameterError(f"pressure range {text!r}: write START:STOP:STEP in MPa, "
+                                 "e.g. 0:50:5")
+        a, b, c = (float(x) for x in parts)
+        if c <= 0 or b < a:
+            raise ParameterError(f"pressure range {text!r}: need STOP >= START and STEP > 0")
+        return [1e6 * x for x in np.arange(a, b + c / 2, c)]
+    return [to_si(x if any(ch.isalpha() for ch in x) else f"{x} MPa", "pressure", "pressure")
+            for x in text.split(",")]
+
+
+@cli.command()
+@click.option("--anode", default="li,tfa", show_default=True, help="Comma-separated anodes.")
+@click.option("--pressure", default="0:50:5", show_default=True,
+              help="START:STOP:STEP in MPa, or a list '10 MPa,20 MPa'.")
+@click.option("--temperature", default="80 degC", show_default=True)
+@click.option("--protocol", default=None, help="CCD ramp (default: tfalab's ramp).")
+@click.option("--out", default="ccd", show_default=True,
+              help="Output stem: writes STEM.csv and STEM.png.")
+def ccd(anode: str, pressure: str, temperature: str, protocol: str | None, out: str) -> None:
+    """Critical current density versus stack pressure (table and plot).
+
+    Example: tfalab ccd --anode li,tfa --pressure 0:50:5
+    """
+    from tfalab.cell.experiments import DEFAULT_RAMP, ccd_map
+
+    anodes = [a.strip() for a in anode.split(",") if a.strip()]
+    table = ccd_map(anodes, _pressures(pressure), temperature, protocol or DEFAULT_RAMP)
+    stem = Path(out)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(stem.with_suffix(".csv"), index=False)
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for name, d in table.groupby("anode"):
+        ax.plot(d.pressure_MPa, d.ccd_mA_cm2, marker="o", label=name)
+    ax.set(xlabel="stack pressure / MPa", ylabel="CCD / mA cm$^{-2}$", title=temperature)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(stem.with_suffix(".png"), dpi=120)
+    rich = Table(title=f"CCD, {temperature}")
+    for col in ("anode", "pressure / MPa", "CCD / mA cm-2", "failure"):
+        rich.add_column(col)
+    for r in table.itertuples():
+        rich.add_row(r.anode, f"{r.pressure_MPa:g}", f"{r.ccd_mA_cm2:.2f}",
+                     str(r.mode) if r.failed else "none in ramp")
+    Console().print(rich)
+    Console().print(f"wrote {stem.with_suffix('.csv')} and {stem.with_suffix('.png')}")
+
+
+@cli.command()
+@click.option("--passes", default=2, show_default=True, help="Rounds of the fitting sequence.")
+@click.option("--write", is_flag=True, help="Store the values in data/parameters.toml.")
+def calibrate(passes: int, write: bool) -> None:
+    """Refit the symmetric-cell parameters to their calibration claims (a few minutes)."""
+    from tfalab.cell.calibration import calibrate as run
+    from tfalab.cell.calibration import write_fitted
+
+    values = run(passes=passes, log=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(values, indent=2))
+    if write:
+        click.echo(f"wrote {write_fitted(values)}")
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _voltage_plot(test, path: Path, title: str) -> None:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.plot(test.time / 3600, 1e3 * test.voltage, lw=0.6)
+    ax.set(xlabel="time / h", ylabel="voltage / mV", title=title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main() -> None:

@@ -157,7 +157,6 @@ def base_parameters() -> dict[str, float]:
         "Electrolyte reference temperature [K]": se.require("reference_temperature"),
         "Electrolyte fracture toughness [Pa.m-0.5]": se.require("fracture_toughness"),
         "Flaw geometry factor": constant("electrolyte.flaw_geometry_factor"),
-        "Flaw size [m]": fitted("electrolyte.flaw_size").value,
         "Electrolyte pore median size [m]": fitted("electrolyte.pore_median_size").value,
         "Electrolyte pore size spread": constant("electrolyte.pore_size_spread"),
         "Pore percolation threshold": constant("electrolyte.percolation_threshold"),
@@ -169,7 +168,8 @@ def base_parameters() -> dict[str, float]:
         "Initial interphase resistance [Ohm.m2]":
             constant("interface.initial_interphase_resistance"),
         "Interphase growth constant [Ohm.m2.s-0.5]": fitted("interface.interphase_growth").value,
-        "Interphase activation energy [J.mol-1]": constant("interface.interphase_activation_energy"),
+        "Interphase activation energy [J.mol-1]":
+            constant("interface.interphase_activation_energy"),
         "Filament tip fraction": fitted("filament.tip_fraction").value,
         "Shunt resistance [Ohm.m2]": constant("short.shunt_resistance"),
         "Shunt transition width [m]": constant("short.transition_width"),
@@ -228,7 +228,7 @@ def symmetric_parameters(anode: str | CompositeAnode = "tfa", pressure: str | fl
 
 
 _POSITIVE = ("Li molar volume [m3.mol-1]", "Creep length [m]", "Electrolyte thickness [m]",
-             "Electrolyte conductivity [S.m-1]", "Flaw size [m]", "Exchange current density [A.m-2]",
+             "Electrolyte conductivity [S.m-1]", "Exchange current density [A.m-2]",
              "Electrolyte pore median size [m]", "Electrode area [m2]", "Anode thickness [m]",
              "Interface capacitance [F.m-2]", "Filament tip fraction", "Shunt resistance [Ohm.m2]",
              "Electrolyte fracture toughness [Pa.m-0.5]", "Ambient temperature [K]",

@@ -222,15 +222,19 @@ def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any) 
     """dℓ/dt (m/s) of a Li filament growing from a flaw of depth ``flaw`` while plating.
 
     The plating overpotential at the contacts η sets a Li pressure F η / V_m in the flaw
-    (Duan et al. 2023); past the Griffith stress of the flaw the filament advances at the
-    local plating velocity concentrated on a tip fraction f_tip of the current.
+    (Duan et al. 2023), to the extent that deposited Li cannot diffuse away from the interface
+    as fast as it arrives (factor 1 − v_D / v_dep, with v_D the electrode's Li supply velocity:
+    the TFA's fast skeleton transport relieves it); past the Griffith stress of the flaw the
+    filament advances at the local plating velocity concentrated on a tip fraction f_tip.
     """
     vm = p["Li molar volume [m3.mol-1]"]
     plate = relu(-i, xp)
     eta = interface_overpotential(p, plate, contact, r_sei, xp)
-    sigma = FARADAY * eta / vm
+    v_dep = plate / contact * vm / FARADAY
+    trapped = relu(1 - diffusion_velocity(p, xp) / (v_dep + 1e-30), xp)
+    sigma = FARADAY * eta / vm * trapped
     excess = relu(1 - griffith_stress(p, flaw, xp) / (sigma + 1.0), xp)
-    return plate / contact * vm / FARADAY / p["Filament tip fraction"] * excess
+    return v_dep / p["Filament tip fraction"] * excess
 
 
 def interphase_rate(p: Any, r_sei: Any, xp: Any) -> Any:

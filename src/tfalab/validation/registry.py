@@ -20,7 +20,7 @@ from pathlib import Path
 from tfalab.errors import ClaimError
 
 #: Modules whose import registers answerers. Later capabilities append theirs.
-ANSWER_MODULES = ["tfalab.validation.anode_claims"]
+ANSWER_MODULES = ["tfalab.validation.anode_claims", "tfalab.validation.cell_claims"]
 
 
 @dataclass

@@ -1,0 +1,270 @@
+"""Claims C8–C18 answered by the symmetric-cell model (:mod:`tfalab.cell`).
+
+Every number is read from simulated CellTests with the :mod:`tfalab.analysis` functions that
+read lab data. The calibration set is declared in ``data/parameters.toml`` (``fitted_to``);
+the rest are predictions. Conditions the paper does not state are tfalab's decisions, listed
+in ``docs/cell-model.md`` ("Claim conditions").
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tfalab.analysis import overpotential_per_cycle, stable_duration, time_to_failure
+from tfalab.cell import experiments as ex
+from tfalab.cell.parameters import make_anode
+from tfalab.cell.simulate import SymmetricResult
+from tfalab.validation.registry import Answer, Context, answers
+
+#: the pressure grid of the paper's Fig. 4a (0–50 MPa) extended to 60 MPa
+PRESSURES = tuple(range(0, 65, 5))
+PAPER_RANGE = (0, 50)
+H = 3600.0
+
+
+@lru_cache(maxsize=1)
+def ccd_table() -> pd.DataFrame:
+    """CCD (mA/cm2) vs pressure for Li and TFA at 80 °C on the default ramp."""
+    return ex.ccd_map(("li", "tfa"), [f"{p} MPa" for p in PRESSURES])
+
+
+def _ccd(anode: str, pressure: float) -> float:
+    t = ccd_table()
+    return float(t[(t.anode == anode) & (t.pressure_MPa == pressure)].ccd_mA_cm2.iloc[0])
+
+
+def pressure_tolerance(anode: str) -> float:
+    """Highest pressure (MPa) up to which the CCD stays at least half the anode's maximum."""
+    t = ccd_table()
+    t = t[t.anode == anode].sort_values("pressure_MPa")
+    half = 0.5 * t.ccd_mA_cm2.max()
+    ok = (t.ccd_mA_cm2 >= half).to_numpy()
+    last = int(np.argmin(ok)) if not ok.all() else len(ok)
+    return float(t.pressure_MPa.iloc[max(last - 1, 0)])
+
+
+@answers("C8")
+def c8(ctx: Context) -> Answer:
+    li, tfa = pressure_tolerance("li"), pressure_tolerance("tfa")
+    t = ccd_table()
+    in_range = t[(t.anode == "tfa") & t.pressure_MPa.between(*PAPER_RANGE)]
+    cycles = bool((in_range.ccd_mA_cm2 >= 0.5).all())
+    ratio = tfa / li if li > 0 else math.inf
+    return Answer(
+        values={"tolerance_ratio": ratio, "tfa_cycles_0_50MPa": float(cycles)},
+        notes={"tolerance_ratio": (
+            f"pressure tolerance = highest pressure keeping >= half the anode's maximum CCD: "
+            f"Li {li:.0f} MPa, TFA {tfa:.0f} MPa (grid 0-60 MPa); mechanical short "
+            f"Li {ex.mechanical_short_pressure('li') / 1e6:.1f} MPa, TFA "
+            f"{ex.mechanical_short_pressure('tfa') / 1e6:.1f} MPa"),
+            "tfa_cycles_0_50MPa": "TFA CCD >= 0.5 mA/cm2 at every pressure 0-50 MPa"},
+        figures=[_ccd_figure(ctx)])
+
+
+@lru_cache(maxsize=2)
+def _swing_run(anode: str) -> SymmetricResult:
+    return ex.cycle(anode, "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "24 h")
+
+
+@answers("C9")
+def c9(ctx: Context) -> Answer:
+    li = ex.electrode_pressure_swing(_swing_run("li")) / 1e6
+    tfa = ex.electrode_pressure_swing(_swing_run("tfa")) / 1e6
+    cell = {a: ex.pressure_swing(_swing_run(a)) / 1e6 for a in ("li", "tfa")}
+    note = ("holder stiffness x one electrode's peak-to-peak thickness change cycling "
+            "0.5 mA/cm2, 2 mAh/cm2 at 20 MPa; the whole symmetric cell swings "
+            f"{cell['li']:.3f} MPa (Li) and {cell['tfa']:.3f} MPa (TFA) because the stripping "
+            "and plating electrodes' changes largely cancel")
+    return Answer(values={"li_pressure_swing": li, "tfa_pressure_swing": tfa},
+                  notes={"li_pressure_swing": note, "tfa_pressure_swing": note})
+
+
+@answers("C10")
+def c10(ctx: Context) -> Answer:
+    return Answer(values={"li_ccd_10MPa": _ccd("li", 10), "li_ccd_20MPa": _ccd("li", 20),
+                          "li_mechanical_short_pressure":
+                              ex.mechanical_short_pressure("li") / 1e6},
+                  notes={"li_mechanical_short_pressure":
+                         "lowest pressure at which intruded Li spans the pellet (no current)"},
+                  figures=[_ccd_figure(ctx)])
+
+
+@answers("C11")
+def c11(ctx: Context) -> Answer:
+    t = ccd_table()
+    t = t[t.pressure_MPa.between(*PAPER_RANGE)]
+    li = t[t.anode == "li"].set_index("pressure_MPa").ccd_mA_cm2
+    tfa = t[t.anode == "tfa"].set_index("pressure_MPa").ccd_mA_cm2
+    above = bool((tfa > li).all())
+    return Answer(values={"tfa_ccd_max": float(tfa.max()), "tfa_above_li": float(above),
+                          "max_ccd_ratio": float(tfa.max() / li.max())},
+                  notes={"tfa_ccd_max": f"at {tfa.idxmax():.0f} MPa; Li max "
+                                        f"{li.max():.2f} mA/cm2 at {li.idxmax():.0f} MPa"},
+                  figures=[_ccd_figure(ctx)])
+
+
+@answers("C12")
+def c12(ctx: Context) -> Answer:
+    tfa = ex.ccd("tfa", "20 MPa", "25 degC").ccd / 10
+    li = ex.ccd("li", "20 MPa", "25 degC").ccd / 10
+    return Answer(values={"tfa_ccd_rt": tfa, "ccd_ratio_rt": tfa / li if li > 0 else math.inf},
+                  notes={"tfa_ccd_rt": f"25 degC, 20 MPa (pressure not given in the paper); "
+                                       f"Li {li:.2f} mA/cm2"})
+
+
+def _failure_h(res: SymmetricResult) -> float:
+    return time_to_failure(res.celltest) / H
+
+
+@answers("C13")
+def c13(ctx: Context) -> Answer:
+    tfa = ex.cycle("tfa", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "360 h")
+    li = ex.cycle("li", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "24 h")
+    return Answer(values={"tfa_stable_time": stable_duration(tfa.celltest) / H,
+                          "li_short_time": _failure_h(li)},
+                  notes={"li_short_time": f"ended by: {li.termination}",
+                         "tfa_stable_time": f"ended by: {tfa.termination}"},
+                  figures=[_trace_figure(ctx, "fig4b_4mA_1mAh.png", {"TFA": tfa, "Li": li},
+                                         "4 mA/cm2, 1 mAh/cm2, 20 MPa, 80 degC")])
+
+
+@lru_cache(maxsize=1)
+def _c14_runs() -> dict[str, SymmetricResult]:
+    return {"TFA": ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "6008 h"),
+            "Li": ex.cycle("li", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "400 h")}
+
+
+@answers("C14")
+def c14(ctx: Context) -> Answer:
+    runs = _c14_runs()
+    tfa, li = runs["TFA"], runs["Li"]
+    li_op = overpotential_per_cycle(li.celltest)
+    before = li_op[li_op.mid_time_h <= 80]
+    li_80 = float((before if len(before) else li_op).plateau_overpotential.iloc[-1]) * 1e3
+    return Answer(
+        values={"tfa_stable_time": stable_duration(tfa.celltest) / H,
+                "tfa_overpotential_80h": ex.overpotential_at_hours(tfa, 80) * 1e3,
+                "tfa_overpotential_5000h": ex.overpotential_at_hours(tfa, 5000) * 1e3,
+                "li_polarisation_80h": li_80, "li_short_time": _failure_h(li)},
+        notes={"li_short_time": f"ended by: {li.termination}",
+               "li_polarisation_80h": "plateau overpotential of the last cycle before 80 h"},
+        figures=[_trace_figure(ctx, "fig4c_0.5mA_2mAh.png", runs,
+                               "0.5 mA/cm2, 2 mAh/cm2, 20 MPa, 80 degC")])
+
+
+@answers("C15")
+def c15(ctx: Context) -> Answer:
+    low = ex.cycle("tfa", "5 MPa", "0.5 mA/cm2", "2 mAh/cm2", "6008 h")
+    high = ex.cycle("tfa", "40 MPa", "2 mA/cm2", "2 mAh/cm2", "1360 h")
+    return Answer(values={"stable_time_5MPa": stable_duration(low.celltest) / H,
+                          "stable_time_40MPa": stable_duration(high.celltest) / H},
+                  notes={"stable_time_5MPa": "0.5 mA/cm2 assumed (current not stated)",
+                         "stable_time_40MPa": "2 mAh/cm2 assumed (capacity not stated)"})
+
+
+@answers("C16")
+def c16(ctx: Context) -> Answer:
+    res = ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "10 mAh/cm2", "800 h")
+    q_free = make_anode("tfa").areal_capacity
+    util = 100 * 10 * 36000 / q_free
+    if res.failed:
+        util = 100 * float(np.max(res.celltest.column("Left Utilisation / 1")))
+    return Answer(values={"stable_utilisation": util},
+                  notes={"stable_utilisation": (
+                      f"20 cycles of 10 mAh/cm2 at 20 MPa ended by: {res.termination}; "
+                      "pre-extraction not modelled (the plated Li thickens the anode once its "
+                      "pores are full)")},
+                  figures=[_trace_figure(ctx, "fig4d_10mAh.png", {"TFA": res},
+                                         "0.5 mA/cm2, 10 mAh/cm2, 20 MPa, 80 degC")])
+
+
+@answers("C17")
+def c17(ctx: Context) -> Answer:
+    res = ex.simulate_symmetric("tfa", protocol="strip 0.5 mA/cm2 to 20 mAh/cm2",
+                                pressure="20 MPa")
+    t_fail = time_to_failure(res.celltest)
+    q = 0.5 * t_fail / H if math.isfinite(t_fail) else math.nan
+    return Answer(values={"failure_capacity": q},
+                  notes={"failure_capacity": f"stripping at 0.5 mA/cm2, 20 MPa; ended by: "
+                                             f"{res.termination}"},
+                  figures=[_trace_figure(ctx, "strip_to_failure.png", {"TFA": res},
+                                         "stripping TFA at 0.5 mA/cm2, 20 MPa", capacity=True)])
+
+
+@answers("C18")
+def c18(ctx: Context) -> Answer:
+    tfa, li = ex.strip_impedance("tfa"), ex.strip_impedance("li")
+    return Answer(values={"tfa_resistance": float(tfa.resistance_ohm_cm2.iloc[-1]),
+                          "li_resistance": float(li.resistance_ohm_cm2.iloc[-1]),
+                          "tfa_frequency": float(tfa.frequency_Hz.iloc[-1]),
+                          "li_frequency_end": float(li.frequency_Hz.iloc[-1])},
+                  notes={k: "after stripping 5 mAh/cm2 at 0.5 mA/cm2, 20 MPa, 80 degC; both "
+                            "interfaces" for k in ("tfa_resistance", "li_resistance")},
+                  figures=[_eis_figure(ctx, {"TFA": tfa, "Li": li})])
+
+
+# --- figures ------------------------------------------------------------------------------------
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    _plt().close(fig)
+    return path
+
+
+def _ccd_figure(ctx: Context) -> Path:
+    path = ctx.figure_path("fig4a_ccd_vs_pressure.png")
+    if path.exists():
+        return path
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    t = ccd_table()
+    for anode, label, m in (("tfa", "TFA", "o"), ("li", "Li", "s")):
+        d = t[t.anode == anode]
+        ax.plot(d.pressure_MPa, d.ccd_mA_cm2, marker=m, label=f"{label} (tfalab)")
+    ax.plot([10, 20], [1.6, 0.6], "kx", label="paper, Li")
+    ax.plot([], [], " ", label="paper TFA max 5.8")
+    ax.set(xlabel="stack pressure / MPa", ylabel="CCD / mA cm$^{-2}$", title="80 °C")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _trace_figure(ctx: Context, name: str, runs: dict[str, SymmetricResult], title: str,
+                  capacity: bool = False) -> Path:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for label, res in runs.items():
+        d = res.celltest
+        x = d.time / H
+        if capacity:
+            x = d.column("Left Net Stripped Charge / C/m**2") / 36000
+        ax.plot(x, 1e3 * d.voltage, lw=0.6, label=f"{label} ({res.termination})")
+    ax.set(xlabel="stripped / mAh cm$^{-2}$" if capacity else "time / h",
+           ylabel="voltage / mV", title=title)
+    ax.legend(fontsize=8)
+    return _save(fig, ctx.figure_path(name))
+
+
+def _eis_figure(ctx: Context, tables: dict[str, pd.DataFrame]) -> Path:
+    plt = _plt()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3.2))
+    for label, d in tables.items():
+        a.plot(d.stripped_mAh_cm2, d.resistance_ohm_cm2, label=label)
+        b.plot(d.stripped_mAh_cm2, d.frequency_Hz, label=label)
+    a.set(xlabel="stripped / mAh cm$^{-2}$", ylabel="R$_{int}$ / Ω cm$^2$", yscale="log")
+    b.set(xlabel="stripped / mAh cm$^{-2}$", ylabel="Bode peak / Hz", yscale="log")
+    a.legend()
+    return _save(fig, ctx.figure_path("c18_interfacial_resistance.png"))

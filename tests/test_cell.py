@@ -1,0 +1,181 @@
+"""The symmetric-cell model: conservation, limits, trends, failure modes and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pybamm
+import pytest
+
+from tfalab.analysis import detect_short, time_to_failure
+from tfalab.anode import CompositeAnode
+from tfalab.cell import SymmetricCell, physics as ph, symmetric_parameters
+from tfalab.cell import experiments as ex
+from tfalab.cell import simulate as sim_mod
+from tfalab.cell.simulate import SymmetricConfig, run, simulate_symmetric
+from tfalab.errors import ParameterError, ProtocolError, SimulationError
+from tfalab.protocols import make_protocol
+
+H = 3600.0
+
+
+def _charge_balance(res):
+    d = res.celltest.data
+    t, i = d["Test Time / s"].to_numpy(), d["Current / A"].to_numpy()
+    area = res.celltest.area
+    left = d["Left Net Stripped Charge / C/m**2"].to_numpy()
+    right = d["Right Net Stripped Charge / C/m**2"].to_numpy()
+    return t, i / area, left, right, d["Step Count / 1"].to_numpy()
+
+
+@pytest.mark.parametrize("anode", ["li", "tfa"])
+def test_li_conservation_every_electrode_every_step(anode):
+    res = simulate_symmetric(anode, protocol="cycle 1 mA/cm2 1 mAh/cm2 x 3", pressure="10 MPa")
+    assert res.termination == "completed"
+    t, i, left, right, step = _charge_balance(res)
+    np.testing.assert_allclose(left + right, 0.0, atol=1e-9 * 36000)
+    # charge passed in each step equals the Li moved out of the left electrode
+    for k in np.unique(step):
+        sel = step == k
+        passed = i[sel][0] * (t[sel][-1] - t[sel][0])
+        moved = left[sel][-1] - left[sel][0]
+        assert moved == pytest.approx(passed, rel=1e-6)
+
+
+def test_rest_at_low_pressure_leaves_the_cell_unchanged():
+    res = simulate_symmetric("li", protocol="rest 10 h", pressure="5 MPa")
+    d = res.celltest.data
+    for col in ("Left Contact Fraction / 1", "Right Contact Fraction / 1"):
+        np.testing.assert_allclose(d[col], 1.0, atol=1e-9)
+    for col in ("Filament Length / m", "Left Net Stripped Charge / C/m**2",
+                "Left Thickness Change / m"):
+        np.testing.assert_allclose(d[col], 0.0, atol=1e-12)
+    np.testing.assert_allclose(d["Voltage / V"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(d["Applied Pressure / Pa"], 5e6, rtol=1e-9)
+
+
+def test_stripping_contact_improves_with_pressure_below_intrusion():
+    contact = []
+    for p in ("0 MPa", "5 MPa", "10 MPa", "15 MPa"):
+        res = simulate_symmetric("li", protocol="strip 2 mA/cm2 to 1 mAh/cm2", pressure=p)
+        contact.append(res.celltest.column("Left Contact Fraction / 1")[-1])
+    assert np.all(np.diff(contact) >= -1e-9)
+    assert contact[-1] > contact[0]
+
+
+def test_bare_li_shorts_with_no_current_above_the_intrusion_threshold():
+    p_short = ex.mechanical_short_pressure("li")
+    assert 5e6 < p_short < 60e6
+    res = simulate_symmetric("li", protocol="rest 1 h", pressure=p_short * 1.2)
+    assert res.termination == "Short circuit"
+    below = simulate_symmetric("li", protocol="rest 1 h", pressure=p_short * 0.8)
+    assert below.termination == "completed"
+    # the skeleton carries load: the TFA tolerates more
+    assert ex.mechanical_short_pressure("tfa") > 1.5 * p_short
+
+
+def test_a_short_makes_the_voltage_collapse():
+    res = ex.cycle("li", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "24 h")
+    assert res.termination == "Short circuit"
+    short = detect_short(res.celltest)
+    assert short is not None
+    v = res.celltest.voltage
+    assert abs(v[-1]) < 1e-3 < np.median(np.abs(v))
+
+
+@pytest.mark.parametrize(("pressure", "current", "capacity"),
+                         [("20 MPa", "4 mA/cm2", "1 mAh/cm2"),
+                          ("20 MPa", "0.5 mA/cm2", "2 mAh/cm2"),
+                          ("40 MPa", "2 mA/cm2", "2 mAh/cm2")])
+def test_tfa_outlasts_li_in_paper_conditions(pressure, current, capacity):
+    li = ex.cycle("li", pressure, current, capacity, "200 h")
+    tfa = ex.cycle("tfa", pressure, current, capacity, "200 h")
+    assert time_to_failure(tfa.celltest) > time_to_failure(li.celltest)
+
+
+def test_tfa_ccd_above_li_and_temperature_lowers_it():
+    ramp = "ccd from 0.5 mA/cm2 step 0.5 mA/cm2 to 10 mA/cm2 every 0.5 h"
+    hot_tfa = ex.ccd("tfa", "10 MPa", protocol=ramp).ccd
+    hot_li = ex.ccd("li", "10 MPa", protocol=ramp).ccd
+    cold_tfa = ex.ccd("tfa", "10 MPa", "25 degC", protocol=ramp).ccd
+    assert hot_tfa > hot_li
+    assert cold_tfa < hot_tfa
+
+
+def test_stripping_past_the_free_li_collapses_the_tfa():
+    res = simulate_symmetric("tfa", protocol="strip 1 mA/cm2 to 20 mAh/cm2", pressure="20 MPa")
+    assert res.failed
+    q_fail = time_to_failure(res.celltest) * 10 / 36000  # mAh/cm2 at 1 mA/cm2
+    q_free = CompositeAnode().areal_capacity_mAh_cm2
+    assert q_free * 0.9 < q_fail <= q_free * 1.001
+
+
+def test_thickness_bookkeeping_matches_the_anode_module():
+    tfa = CompositeAnode()
+    p = symmetric_parameters(tfa)
+    for q in (-3 * 36000, -0.5 * 36000, 0.0, 2 * 36000, 5 * 36000):
+        dh = ph.thickness_change(p, q, 1.0, ph.NUMPY)
+        assert dh == pytest.approx(tfa.state_after(q).thickness - tfa.thickness, abs=1e-12)
+
+
+def test_griffith_and_size_effect_match_their_sources():
+    p = symmetric_parameters("li", temperature="25 degC")
+    a = 1e-6
+    assert ph.griffith_stress(p, a, ph.NUMPY) == pytest.approx(
+        0.23e6 / (1.12 * np.sqrt(np.pi * a)))
+    assert ph.li_flow_stress(p, 1e-6, ph.NUMPY) == pytest.approx(105e6)
+    assert ph.li_flow_stress(p, 2e-6, ph.NUMPY) == pytest.approx(105e6 * 2**-0.68)
+    hot = symmetric_parameters("li", temperature="90 degC")
+    assert ph.li_flow_stress(hot, 1e-6, ph.NUMPY) == pytest.approx(35e6)
+    # intruded fraction grows with pressure
+    f = [ph.intruded_fraction(p, x, ph.NUMPY) for x in (1e6, 10e6, 50e6, 200e6)]
+    assert np.all(np.diff(f) > 0)
+
+
+def test_pybamm_parameter_sets_and_experiment_agree_with_the_runner():
+    pv = pybamm.ParameterValues("Zhang2025_Li")
+    assert pv["Anode Li load fraction"] == 1.0
+    protocol = make_protocol("cycle 1 mA/cm2 0.5 mAh/cm2 x 1")
+    experiment = protocol.to_experiment(pv["Electrode area [m2]"], points_per_step=10)
+    sol = pybamm.Simulation(SymmetricCell(), parameter_values=pv,
+                            experiment=experiment).solve()
+    res = simulate_symmetric("li", protocol=protocol, pressure=pv["Stack pressure [Pa]"],
+                             points_per_step=10)
+    assert sol["Voltage [V]"].entries[-1] == pytest.approx(res.celltest.voltage[-1], rel=1e-3)
+
+
+def test_configuration_is_serialisable_and_runs_are_reproducible():
+    cfg = SymmetricConfig.make("tfa", "cycle 1 mA/cm2 0.5 mAh/cm2 x 2", "15 MPa", "60 degC")
+    again = SymmetricConfig.from_dict(cfg.to_dict())
+    assert again == cfg and again.key() == cfg.key()
+    assert run(cfg).celltest == run(again).celltest
+
+
+def test_bad_input_raises_clear_errors():
+    with pytest.raises(ParameterError, match="pressure"):
+        simulate_symmetric("li", protocol="rest 1 h", pressure="-5 MPa")
+    with pytest.raises(ParameterError, match="unknown anode"):
+        simulate_symmetric("graphite", protocol="rest 1 h")
+    with pytest.raises(ParameterError, match="Creep length"):
+        symmetric_parameters("li", overrides={"Creep length [m]": 0.0})
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        symmetric_parameters("li", overrides={"Flux capacitor [W]": 1.0})
+    with pytest.raises(ProtocolError):
+        simulate_symmetric("li", protocol="dance 3 mA/cm2")
+
+
+def test_solver_failure_keeps_the_part_already_simulated(monkeypatch):
+    built = sim_mod._build(symmetric_parameters("tfa"))
+    real_step = built.solver.step
+    calls = {"n": 0}
+
+    def failing_step(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise pybamm.SolverError("injected failure")
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(built.solver, "step", failing_step)
+    with pytest.raises(SimulationError, match="step 3") as info:
+        simulate_symmetric("tfa", protocol="cycle 1 mA/cm2 0.5 mAh/cm2 x 5")
+    partial = info.value.partial
+    assert partial is not None and partial.data["Step Count / 1"].max() == 2
