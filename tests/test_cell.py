@@ -8,8 +8,9 @@ import pytest
 
 from tfalab.analysis import detect_short, time_to_failure
 from tfalab.anode import CompositeAnode
-from tfalab.cell import SymmetricCell, physics as ph, symmetric_parameters
+from tfalab.cell import SymmetricCell, symmetric_parameters
 from tfalab.cell import experiments as ex
+from tfalab.cell import physics as ph
 from tfalab.cell import simulate as sim_mod
 from tfalab.cell.simulate import SymmetricConfig, run, simulate_symmetric
 from tfalab.errors import ParameterError, ProtocolError, SimulationError

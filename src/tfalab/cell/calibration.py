@@ -4,13 +4,15 @@ Each fitted parameter is fitted to a declared claim check (``fitted_to`` in
 ``data/parameters.toml``); every other claim of C8–C18 is a prediction. :func:`calibrate`
 reproduces the stored values from the paper values in the claims catalogue: it runs the
 virtual experiments of :mod:`tfalab.cell.experiments` and solves one equation per parameter
-(bisection on a log scale within a plausible range), the four that set the CCDs by coordinate
-descent, in a fixed order, repeated until the values settle. It takes minutes on two cores; ``tfalab calibrate --write`` stores the result.
+(bisection on a log scale within a plausible range; the pore size in closed form), in a fixed
+order, repeated until the values settle. It takes minutes on two cores; ``tfalab calibrate --write`` stores the result.
 
 | parameter | fitted to |
 |---|---|
 | interface.exchange_current_density, interface.interphase_growth | C14.tfa_overpotential_80h, C14.tfa_overpotential_5000h |
-| interface.creep_length, electrolyte.pore_median_size, filament.tip_fraction | C10.li_ccd_10MPa, C10.li_ccd_20MPa, C13.li_short_time |
+| electrolyte.pore_median_size | C10.li_mechanical_short_pressure (closed form) |
+| interface.creep_length | C18.li_resistance |
+| electrolyte.flaw_size, filament.tip_fraction | C10.li_ccd_10MPa, C13.li_short_time |
 | interface.capacitance | C18.tfa_frequency |
 | holder.stiffness | C9.li_pressure_swing |
 """  # noqa: E501
@@ -24,7 +26,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tfalab.analysis import time_to_failure
 from tfalab.cell import experiments as ex
 from tfalab.parameters import fitted
@@ -35,6 +36,7 @@ PYBAMM_NAMES = {
     "interface.exchange_current_density": "Exchange current density [A.m-2]",
     "interface.interphase_growth": "Interphase growth constant [Ohm.m2.s-0.5]",
     "interface.creep_length": "Creep length [m]",
+    "electrolyte.flaw_size": "Flaw size [m]",
     "electrolyte.pore_median_size": "Electrolyte pore median size [m]",
     "filament.tip_fraction": "Filament tip fraction",
     "interface.capacitance": "Interface capacitance [F.m-2]",
@@ -97,16 +99,21 @@ def li_pressure_swing(ov: dict[str, float]) -> float:
 # --- solving ----------------------------------------------------------------------------------
 def solve_log(func: Callable[[float], float], goal: float, lo: float, hi: float,
               increasing: bool, iterations: int = 12) -> float:
-    """Bisection on log(x) for func(x) = goal (func monotone, possibly stepwise)."""
+    """Bisection on log(x) for func(x) = goal (func monotone, possibly stepwise or with
+    jumps); returns the evaluated x whose value is closest to ``goal`` in log terms."""
     a, b = math.log(lo), math.log(hi)
+    best, best_err = math.exp(0.5 * (a + b)), math.inf
     for _ in range(iterations):
         m = 0.5 * (a + b)
-        above = func(math.exp(m)) > goal
-        if above == increasing:
+        value = func(math.exp(m))
+        err = abs(math.log(max(value, 1e-300) / goal)) if math.isfinite(value) else math.inf
+        if err < best_err:
+            best, best_err = math.exp(m), err
+        if (value > goal) == increasing:
             b = m
         else:
             a = m
-    return math.exp(0.5 * (a + b))
+    return best
 
 
 def _fit(ov: dict[str, float], name: str, measure: Callable[[dict[str, float]], float],
@@ -118,37 +125,24 @@ def _fit(ov: dict[str, float], name: str, measure: Callable[[dict[str, float]], 
     log(f"{name} = {value:.4g}")
 
 
-#: the jointly fitted CCD parameters
-CCD_PARAMETERS = ("interface.creep_length", "electrolyte.pore_median_size",
-                  "filament.tip_fraction")
+def li_resistance(ov: dict[str, float]) -> float:
+    """Ω·m², both Li interfaces after stripping 5 mAh/cm2 at 0.5 mA/cm2, 20 MPa, 80 °C."""
+    return float(ex.strip_impedance("li", overrides=ov)["resistance_ohm_cm2"].iloc[-1]) * 1e-4
 
 
-def ccd_residuals(ov: dict[str, float]) -> np.ndarray:
-    """Log errors of Li CCD at 10 and 20 MPa and the Li short time at 4 mA/cm2."""
-    model = np.array([li_ccd("10 MPa")(ov), li_ccd("20 MPa")(ov),
-                      min(li_short_time(ov), 1e6)])
-    goal = np.array([target("C10.li_ccd_10MPa"), target("C10.li_ccd_20MPa"),
-                     target("C13.li_short_time")])
-    return np.log(np.maximum(model, 1e-3) / goal)
+def fit_pore_size(ov: dict[str, float], log: Callable[[str], None] = print) -> None:
+    """Pore size from the pressure at which bare Li shorts with no current (closed form)."""
+    from scipy.optimize import brentq
 
+    key = PYBAMM_NAMES["electrolyte.pore_median_size"]
+    goal = target("C10.li_mechanical_short_pressure")
 
-def fit_ccd_parameters(ov: dict[str, float], log: Callable[[str], None] = print,
-                       rounds: int = 3) -> None:
-    """Coordinate descent over :data:`CCD_PARAMETERS` (in place).
+    def miss(log_d: float) -> float:
+        p = ex.mechanical_short_pressure("li", overrides={**ov, key: math.exp(log_d)})
+        return math.log(min(p, 1e12) / goal)
 
-    Each parameter is solved for the observable it controls most, within a physically
-    plausible range: the pore size for Li's CCD at 20 MPa (intrusion), the creep length for
-    Li's CCD at 10 MPa, the filament tip fraction for Li's short time at 4 mA/cm2.
-    """
-    for _ in range(rounds):
-        _fit(ov, "electrolyte.pore_median_size", li_ccd("20 MPa"),
-             target("C10.li_ccd_20MPa"), 0.5e-6, 2e-6, increasing=False, log=log, iterations=9)
-        _fit(ov, "interface.creep_length", li_ccd("10 MPa"), target("C10.li_ccd_10MPa"),
-             0.05e-6, 5e-6, increasing=True, log=log, iterations=8)
-        _fit(ov, "filament.tip_fraction", li_short_time, target("C13.li_short_time"),
-             1e-4, 1.0, increasing=True, log=log, iterations=9)
-    log(f"CCD fit: log residuals {np.round(ccd_residuals(ov), 3)} "
-        "(Li 10 MPa, Li 20 MPa, Li short time)")
+    ov[key] = math.exp(brentq(miss, math.log(1e-8), math.log(1e-4), xtol=1e-6))
+    log(f"electrolyte.pore_median_size = {ov[key]:.4g}")
 
 
 def calibrate(passes: int = 2, log: Callable[[str], None] = print,
@@ -165,7 +159,14 @@ def calibrate(passes: int = 2, log: Callable[[str], None] = print,
             _fit(ov, "interface.interphase_growth", tfa_overpotential_5000h,
                  target("C14.tfa_overpotential_5000h"), 1e-9, 1e-5, increasing=True, log=log,
                  iterations=10)
-        fit_ccd_parameters(ov, log)
+        fit_pore_size(ov, log)
+        _fit(ov, "interface.creep_length", li_resistance, target("C18.li_resistance"),
+             0.05e-6, 10e-6, increasing=False, log=log, iterations=10)
+        for _ in range(3):  # flaws up to 20 um (cracks of a cold-pressed pellet)
+            _fit(ov, "electrolyte.flaw_size", li_ccd("10 MPa"), target("C10.li_ccd_10MPa"),
+                 1e-8, 2e-5, increasing=False, log=log, iterations=10)
+            _fit(ov, "filament.tip_fraction", li_short_time, target("C13.li_short_time"),
+                 1e-3, 1.0, increasing=True, log=log, iterations=10)
     key = PYBAMM_NAMES["interface.capacitance"]
     for _ in range(2):  # f ∝ 1/C for arcs of equal contact: two fixed-point steps
         ov[key] *= tfa_frequency(ov) / target("C18.tfa_frequency")

@@ -157,6 +157,7 @@ def base_parameters() -> dict[str, float]:
         "Electrolyte reference temperature [K]": se.require("reference_temperature"),
         "Electrolyte fracture toughness [Pa.m-0.5]": se.require("fracture_toughness"),
         "Flaw geometry factor": constant("electrolyte.flaw_geometry_factor"),
+        "Flaw size [m]": fitted("electrolyte.flaw_size").value,
         "Electrolyte pore median size [m]": fitted("electrolyte.pore_median_size").value,
         "Electrolyte pore size spread": constant("electrolyte.pore_size_spread"),
         "Pore percolation threshold": constant("electrolyte.percolation_threshold"),
@@ -228,6 +229,7 @@ def symmetric_parameters(anode: str | CompositeAnode = "tfa", pressure: str | fl
 
 
 _POSITIVE = ("Li molar volume [m3.mol-1]", "Creep length [m]", "Electrolyte thickness [m]",
+             "Flaw size [m]",
              "Electrolyte conductivity [S.m-1]", "Exchange current density [A.m-2]",
              "Electrolyte pore median size [m]", "Electrode area [m2]", "Anode thickness [m]",
              "Interface capacitance [F.m-2]", "Filament tip fraction", "Shunt resistance [Ohm.m2]",

@@ -56,7 +56,7 @@ class SymmetricCell(pybamm.BaseModel):
         r_lin = r_el + left.resistance() + right.resistance()
         ionic = 1 / (1 + shunt * r_lin / p["Shunt resistance [Ohm.m2]"])
         i_ion = i * ionic
-        flaw = p["Electrolyte pore median size [m]"] + intrusion  # surface flaws = pores
+        flaw = p["Flaw size [m]"] + intrusion
 
         left.add_to(self, i_ion, pressure, flaw, i)
         right.add_to(self, -i_ion, pressure, flaw, -i)

@@ -84,14 +84,34 @@ def c9(ctx: Context) -> Answer:
                   notes={"li_pressure_swing": note, "tfa_pressure_swing": note})
 
 
+#: CCD ramps compared to show the protocol dependence (tfalab's default is the 0.5 h one)
+RAMPS = {"0.25 h steps": "ccd from 0.1 mA/cm2 step 0.1 mA/cm2 to 10 mA/cm2 every 0.25 h",
+         "0.5 h steps (default)": ex.DEFAULT_RAMP,
+         "1 h steps": "ccd from 0.1 mA/cm2 step 0.1 mA/cm2 to 10 mA/cm2 every 1 h",
+         "0.5 mAh/cm2 steps": "ccd from 0.1 mA/cm2 step 0.1 mA/cm2 to 10 mA/cm2 every 0.5 mAh/cm2"}
+
+
+@lru_cache(maxsize=1)
+def ramp_table() -> pd.DataFrame:
+    """CCD (mA/cm2) of Li and TFA at 10 MPa, 80 °C, for the ramps of :data:`RAMPS`."""
+    rows = [{"ramp": name, "anode": a, "ccd_mA_cm2": ex.ccd(a, "10 MPa", protocol=r).ccd / 10}
+            for name, r in RAMPS.items() for a in ("li", "tfa")]
+    return pd.DataFrame(rows)
+
+
 @answers("C10")
 def c10(ctx: Context) -> Answer:
+    ramps = ramp_table()
+    text = "; ".join(f"{r.ramp}: Li {r.li:.2f}, TFA {r.tfa:.2f}" for r in
+                     ramps.pivot(index="ramp", columns="anode", values="ccd_mA_cm2")
+                     .reset_index().itertuples())
     return Answer(values={"li_ccd_10MPa": _ccd("li", 10), "li_ccd_20MPa": _ccd("li", 20),
                           "li_mechanical_short_pressure":
                               ex.mechanical_short_pressure("li") / 1e6},
                   notes={"li_mechanical_short_pressure":
-                         "lowest pressure at which intruded Li spans the pellet (no current)"},
-                  figures=[_ccd_figure(ctx)])
+                         "lowest pressure at which intruded Li spans the pellet (no current)",
+                         "li_ccd_10MPa": f"ramp dependence at 10 MPa (mA/cm2): {text}"},
+                  figures=[_ccd_figure(ctx), _ramp_figure(ctx, ramps)])
 
 
 @answers("C11")
@@ -240,6 +260,15 @@ def _ccd_figure(ctx: Context) -> Path:
     ax.set(xlabel="stack pressure / MPa", ylabel="CCD / mA cm$^{-2}$", title="80 °C")
     ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def _ramp_figure(ctx: Context, ramps: pd.DataFrame) -> Path:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    table = ramps.pivot(index="ramp", columns="anode", values="ccd_mA_cm2")
+    table.plot.barh(ax=ax)
+    ax.set(xlabel="CCD at 10 MPa, 80 °C / mA cm$^{-2}$", ylabel="")
+    return _save(fig, ctx.figure_path("ccd_ramp_dependence.png"))
 
 
 def _trace_figure(ctx: Context, name: str, runs: dict[str, SymmetricResult], title: str,
