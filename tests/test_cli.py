@@ -61,12 +61,13 @@ def test_ccd_command_writes_table(tmp_path):
     import pandas as pd
 
     stem = tmp_path / "ccd"
-    result = CliRunner().invoke(cli, ["ccd", "--anode", "li", "--pressure", "30:40:10",
+    result = CliRunner().invoke(cli, ["ccd", "--anode", "li", "--pressure", "40:50:10",
                                       "--out", str(stem)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(stem.with_suffix(".csv"))
-    assert list(table.pressure_MPa) == [30.0, 40.0]
-    assert (table.mode == "short").all()  # bare Li is shorted by intrusion at 30-40 MPa
+    assert list(table.pressure_MPa) == [40.0, 50.0]
+    assert (table["mode"] == "short").all()  # bare Li is shorted by intrusion at 40-50 MPa
+    assert stem.with_suffix(".png").is_file()
 
 
 def test_ccd_command_rejects_bad_range():

@@ -100,13 +100,22 @@ def impedance_peak_frequency(r_el: float, arcs: Iterable[tuple[float, float]]) -
     >>> round(impedance_peak_frequency(0.0, [(1.0, 1.0)]), 4)  # 1/(2πRC)
     0.1592
     """
+    from scipy.optimize import minimize_scalar
+
     arcs = list(arcs)
-    f = np.logspace(-4, 6, 2001)
-    w = 2 * np.pi * f[:, None]
     r = np.array([a[0] for a in arcs])[None, :]
     c = np.array([a[1] for a in arcs])[None, :]
-    z = r_el + np.sum(r / (1 + 1j * w * r * c), axis=1)
-    return float(f[np.argmax(-z.imag)])
+
+    def minus_z_imag(log_f: np.ndarray) -> np.ndarray:
+        w = 2 * np.pi * 10 ** np.atleast_1d(log_f)[:, None]
+        return (r_el + np.sum(r / (1 + 1j * w * r * c), axis=1)).imag
+
+    grid = np.linspace(-6, 8, 1401)
+    k = int(np.argmin(minus_z_imag(grid)))
+    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+    best = minimize_scalar(lambda x: float(minus_z_imag(x)[0]), bounds=(lo, hi),
+                           method="bounded", options={"xatol": 1e-7})
+    return float(10**best.x)
 
 
 def strip_impedance(anode: Any, capacity: str | float = "5 mAh/cm2",

