@@ -11,7 +11,6 @@ order, repeated until the values settle. It takes minutes on two cores; ``tfalab
 |---|---|
 | interface.exchange_current_density, interface.interphase_growth | C14.tfa_overpotential_80h, C14.tfa_overpotential_5000h |
 | electrolyte.pore_median_size | C10.li_mechanical_short_pressure (closed form) |
-| interface.creep_length | C18.li_resistance |
 | electrolyte.flaw_size, filament.tip_fraction | C10.li_ccd_10MPa, C13.li_short_time |
 | interface.capacitance | C18.tfa_frequency |
 | holder.stiffness | C9.li_pressure_swing |
@@ -35,7 +34,6 @@ from tfalab.units import quantity
 PYBAMM_NAMES = {
     "interface.exchange_current_density": "Exchange current density [A.m-2]",
     "interface.interphase_growth": "Interphase growth constant [Ohm.m2.s-0.5]",
-    "interface.creep_length": "Creep length [m]",
     "electrolyte.flaw_size": "Flaw size [m]",
     "electrolyte.pore_median_size": "Electrolyte pore median size [m]",
     "filament.tip_fraction": "Filament tip fraction",
@@ -160,8 +158,6 @@ def calibrate(passes: int = 2, log: Callable[[str], None] = print,
                  target("C14.tfa_overpotential_5000h"), 1e-9, 1e-5, increasing=True, log=log,
                  iterations=10)
         fit_pore_size(ov, log)
-        _fit(ov, "interface.creep_length", li_resistance, target("C18.li_resistance"),
-             0.05e-6, 10e-6, increasing=False, log=log, iterations=10)
         for _ in range(3):  # flaws up to 20 um (cracks of a cold-pressed pellet)
             _fit(ov, "electrolyte.flaw_size", li_ccd("10 MPa"), target("C10.li_ccd_10MPa"),
                  1e-8, 2e-5, increasing=False, log=log, iterations=10)

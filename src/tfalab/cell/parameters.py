@@ -149,7 +149,7 @@ def base_parameters() -> dict[str, float]:
         "Li bulk yield stress [Pa]": li.require("bulk_yield_stress"),
         "Li reference strain rate [s-1]": li.require("flow_reference_strain_rate"),
         "Reference temperature [K]": li.require("reference_temperature"),
-        "Creep length [m]": fitted("interface.creep_length").value,
+        "Creep length [m]": constant("interface.creep_length"),
         "Electrolyte thickness [m]": pellet_thickness(),
         "Electrolyte conductivity [S.m-1]": se.require("ionic_conductivity"),
         "Electrolyte conductivity activation energy [J.mol-1]":

@@ -26,6 +26,21 @@ PRESSURES = tuple(range(0, 65, 5))
 PAPER_RANGE = (0, 50)
 H = 3600.0
 
+#: why known misses miss (docs/cell-model.md, "Known limitations")
+WHY = {
+    "li_low_current": "model limitation: below bare Li's diffusion supply (~0.6 mA/cm2 at "
+                      "80 degC) the model's Li opens no voids, so at 0.5 mA/cm2 it ages like the "
+                      "TFA (interphase only); see docs/cell-model.md, Known limitations",
+    "li_pressure": "model limitation: intrusion deepens the (fitted, ~10 um) flaws only near the "
+                   "percolation threshold, so Li's CCD is nearly flat until the mechanical "
+                   "short; see docs/cell-model.md",
+    "rt": "the TFA's advantage comes from its diffusivity, whose assumed activation energy "
+          "(55 kJ/mol) shrinks it at 25 degC; see docs/cell-model.md",
+    "swing": "the anodes' thickness changes differ 3.5x but the paper's swings only 1.3x: the "
+             "measured swing is probably dominated by the cell, not the anode; see "
+             "docs/paper-inconsistencies.md",
+}
+
 
 @lru_cache(maxsize=1)
 def ccd_table() -> pd.DataFrame:
@@ -53,14 +68,16 @@ def c8(ctx: Context) -> Answer:
     in_range = t[(t.anode == "tfa") & t.pressure_MPa.between(*PAPER_RANGE)]
     cycles = bool((in_range.ccd_mA_cm2 >= 0.5).all())
     ratio = tfa / li if li > 0 else math.inf
-    return Answer(
-        values={"tolerance_ratio": ratio, "tfa_cycles_0_50MPa": float(cycles)},
-        notes={"tolerance_ratio": (
-            f"pressure tolerance = highest pressure with >= half the anode's maximum CCD: "
+    note = (f"pressure tolerance = highest pressure with >= half the anode's maximum CCD: "
             f"Li {li:.0f} MPa, TFA {tfa:.0f} MPa (grid 0-60 MPa); mechanical short "
             f"Li {ex.mechanical_short_pressure('li') / 1e6:.1f} MPa, TFA "
-            f"{ex.mechanical_short_pressure('tfa') / 1e6:.1f} MPa"),
-            "tfa_cycles_0_50MPa": "TFA CCD >= 0.5 mA/cm2 at every pressure 0-50 MPa"},
+            f"{ex.mechanical_short_pressure('tfa') / 1e6:.1f} MPa")
+    if not 3.75 <= ratio <= 6.25:
+        note += ". " + WHY["li_pressure"]
+    return Answer(
+        values={"tolerance_ratio": ratio, "tfa_cycles_0_50MPa": float(cycles)},
+        notes={"tolerance_ratio": note,
+               "tfa_cycles_0_50MPa": "TFA CCD >= 0.5 mA/cm2 at every pressure 0-50 MPa"},
         figures=[_ccd_figure(ctx)])
 
 
@@ -79,7 +96,8 @@ def c9(ctx: Context) -> Answer:
             f"{cell['li']:.3f} MPa (Li) and {cell['tfa']:.3f} MPa (TFA) because the stripping "
             "and plating electrodes' changes largely cancel")
     return Answer(values={"li_pressure_swing": li, "tfa_pressure_swing": tfa},
-                  notes={"li_pressure_swing": note, "tfa_pressure_swing": note})
+                  notes={"li_pressure_swing": note,
+                         "tfa_pressure_swing": f"{note}. {WHY['swing']}"})
 
 
 #: CCD ramps compared to show the protocol dependence (tfalab's default is the 0.5 h one)
@@ -108,7 +126,8 @@ def c10(ctx: Context) -> Answer:
                               ex.mechanical_short_pressure("li") / 1e6},
                   notes={"li_mechanical_short_pressure":
                          "lowest pressure at which intruded Li spans the pellet (no current)",
-                         "li_ccd_10MPa": f"ramp dependence at 10 MPa (mA/cm2): {text}"},
+                         "li_ccd_10MPa": f"ramp dependence at 10 MPa (mA/cm2): {text}",
+                         "li_ccd_20MPa": WHY["li_pressure"]},
                   figures=[_ccd_figure(ctx), _ramp_figure(ctx, ramps)])
 
 
@@ -122,7 +141,9 @@ def c11(ctx: Context) -> Answer:
     return Answer(values={"tfa_ccd_max": float(tfa.max()), "tfa_above_li": float(above),
                           "max_ccd_ratio": float(tfa.max() / li.max())},
                   notes={"tfa_ccd_max": f"at {tfa.idxmax():.0f} MPa; Li max "
-                                        f"{li.max():.2f} mA/cm2 at {li.idxmax():.0f} MPa"},
+                                        f"{li.max():.2f} mA/cm2 at {li.idxmax():.0f} MPa",
+                         "max_ccd_ratio": "Li's maximum is where its CCD is flat (0-25 MPa); "
+                                          + WHY["li_pressure"]},
                   figures=[_ccd_figure(ctx)])
 
 
@@ -132,7 +153,8 @@ def c12(ctx: Context) -> Answer:
     li = ex.ccd("li", "20 MPa", "25 degC").ccd / 10
     return Answer(values={"tfa_ccd_rt": tfa, "ccd_ratio_rt": tfa / li if li > 0 else math.inf},
                   notes={"tfa_ccd_rt": f"25 degC, 20 MPa (pressure not given in the paper); "
-                                       f"Li {li:.2f} mA/cm2"})
+                                       f"Li {li:.2f} mA/cm2. {WHY['rt']}",
+                         "ccd_ratio_rt": WHY["rt"]})
 
 
 def _failure_h(res: SymmetricResult) -> float:
@@ -169,8 +191,9 @@ def c14(ctx: Context) -> Answer:
                 "tfa_overpotential_80h": ex.overpotential_at_hours(tfa, 80) * 1e3,
                 "tfa_overpotential_5000h": ex.overpotential_at_hours(tfa, 5000) * 1e3,
                 "li_polarisation_80h": li_80, "li_short_time": _failure_h(li)},
-        notes={"li_short_time": f"ended by: {li.termination}",
-               "li_polarisation_80h": "plateau overpotential of the last cycle before 80 h"},
+        notes={"li_short_time": f"ended by: {li.termination}. {WHY['li_low_current']}",
+               "li_polarisation_80h": "plateau overpotential of the last cycle before 80 h. "
+                                      + WHY["li_low_current"]},
         figures=[_trace_figure(ctx, "fig4c_0.5mA_2mAh.png", runs,
                                "0.5 mA/cm2, 2 mAh/cm2, 20 MPa, 80 degC")])
 
@@ -221,8 +244,13 @@ def c18(ctx: Context) -> Answer:
                           "li_resistance": float(li.resistance_ohm_cm2.iloc[-1]),
                           "tfa_frequency": float(tfa.frequency_Hz.iloc[-1]),
                           "li_frequency_end": float(li.frequency_Hz.iloc[-1])},
-                  notes={k: "after stripping 5 mAh/cm2 at 0.5 mA/cm2, 20 MPa, 80 degC; both "
-                            "interfaces" for k in ("tfa_resistance", "li_resistance")},
+                  notes={"tfa_resistance": "after stripping 5 mAh/cm2 at 0.5 mA/cm2, 20 MPa, "
+                                           "80 degC, both interfaces: charge transfer (j0 fitted "
+                                           "to C14) plus interphase; the paper's 1.5 ohm cm2 "
+                                           "with a 0.6 Hz peak implies ~0.2 F/cm2, not a double "
+                                           "layer, so its arc is probably not charge transfer",
+                         "li_resistance": WHY["li_low_current"],
+                         "li_frequency_end": WHY["li_low_current"]},
                   figures=[_eis_figure(ctx, {"TFA": tfa, "Li": li})])
 
 
