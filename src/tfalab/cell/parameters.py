@@ -161,7 +161,6 @@ def base_parameters() -> dict[str, float]:
         "Electrolyte pore median size [m]": fitted("electrolyte.pore_median_size").value,
         "Electrolyte pore size spread": constant("electrolyte.pore_size_spread"),
         "Pore percolation threshold": constant("electrolyte.percolation_threshold"),
-        "Percolation correlation exponent": constant("electrolyte.correlation_exponent"),
         "Exchange current density [A.m-2]": fitted("interface.exchange_current_density").value,
         "Exchange current activation energy [J.mol-1]":
             constant("interface.exchange_activation_energy"),

@@ -125,17 +125,19 @@ def intruded_fraction(p: Any, li_pressure: Any, xp: Any) -> Any:
 
 
 def intrusion_depth(p: Any, pressure: Any, xp: Any) -> Any:
-    """Depth (m) to which Li intrudes the pellet's pore network under stack ``pressure``.
+    """Depth (m) of the deepest Li-filled channel into the pellet under stack ``pressure``.
 
-    Percolation: the intruded cluster's extent is d₅₀ (f/f_c)(1 − f/f_c)^−ν and spans the
-    pellet (a mechanical short) as the intruded fraction f reaches the threshold f_c.
-    Only the share of the pressure carried by free Li counts (skeleton load sharing).
+    Weakest link: each of the N = A / d₅₀² surface pores starts a chain of intruded throats
+    that continues one more pore with probability f/f_c (f: intrudable fraction, f_c: the
+    percolation threshold), so the deepest of the N chains reaches d₅₀ ln N / ln(f_c/f); it
+    spans the pellet (a mechanical short) as f → f_c. Only the share of the pressure carried
+    by free Li counts (skeleton load sharing).
     """
     f = intruded_fraction(p, pressure * p["Anode Li load fraction"], xp)
-    x = f / p["Pore percolation threshold"]
-    gap = xp.maximum(1 - x, 1e-9 + 0 * x)
-    depth = p["Electrolyte pore median size [m]"] * x * xp.exp(
-        -p["Percolation correlation exponent"] * xp.log(gap))
+    x = xp.minimum(f / p["Pore percolation threshold"], 1 - 1e-12 + 0 * f)
+    d50 = p["Electrolyte pore median size [m]"]
+    sites = xp.log(p["Electrode area [m2]"] / (d50 * d50))
+    depth = d50 * sites / (-xp.log(x + 1e-30))
     return xp.minimum(depth, 10 * p["Electrolyte thickness [m]"])
 
 
