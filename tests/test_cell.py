@@ -51,7 +51,7 @@ def test_rest_at_low_pressure_leaves_the_cell_unchanged():
                 "Left Thickness Change / m"):
         np.testing.assert_allclose(d[col], 0.0, atol=1e-12)
     np.testing.assert_allclose(d["Voltage / V"], 0.0, atol=1e-12)
-    np.testing.assert_allclose(d["Applied Pressure / Pa"], 5e6, rtol=1e-9)
+    np.testing.assert_allclose(d["Applied Pressure / Pa"], 5e6, rtol=1e-6)  # smooth max(P, 0)
 
 
 def test_stripping_contact_improves_with_pressure_below_intrusion():

@@ -57,6 +57,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "areal_resistance": ("30 ohm*cm2", "ohm*m**2"),
     "frequency": ("0.6 Hz", "Hz"),
     "rate": ("1e-3 1/s", "1/s"),
+    "velocity": ("1 um/s", "m/s"),
     "capacitance": ("10 uF/cm2", "F/m**2"),
     "stiffness": ("0.1 MPa/um", "Pa/m"),
     "resistance_growth": ("0.2 ohm*cm2/h**0.5", "ohm*m**2/s**0.5"),

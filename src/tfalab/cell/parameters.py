@@ -148,6 +148,7 @@ def base_parameters() -> dict[str, float]:
         "Li size exponent, 90 C": li.require("size_exponent_90C"),
         "Li bulk yield stress [Pa]": li.require("bulk_yield_stress"),
         "Li reference strain rate [s-1]": li.require("flow_reference_strain_rate"),
+        "Maximum creep velocity [m.s-1]": constant("interface.maximum_creep_velocity"),
         "Reference temperature [K]": li.require("reference_temperature"),
         "Creep length [m]": constant("interface.creep_length"),
         "Electrolyte thickness [m]": pellet_thickness(),

@@ -89,7 +89,9 @@ def creep_velocity(p: Any, stress: Any, xp: Any) -> Any:
     sy = li_flow_stress(p, lam, xp)
     n = p["Li creep stress exponent"]
     ratio = stress / sy
-    return lam * p["Li reference strain rate [s-1]"] * xp.exp(n * xp.log(ratio + 1e-30))
+    v = lam * p["Li reference strain rate [s-1]"] * xp.exp(n * xp.log(ratio + 1e-30))
+    v_max = p["Maximum creep velocity [m.s-1]"]
+    return v / (1 + v / v_max)  # bounded (power-law breakdown; keeps the ODEs non-stiff)
 
 
 def diffusion_velocity(p: Any, xp: Any) -> Any:
@@ -251,13 +253,13 @@ def thickness_change(p: Any, q: Any, phi: Any, xp: Any) -> Any:
     """Thickness change (m) of an electrode after net stripped charge ``q`` (C/m²).
 
     The composite-anode bookkeeping (``docs/anode-bookkeeping.md``): stripping loses χ of the
-    stripped volume as thickness; plating fills the pores first, then thickens; plus the depth
-    of interface voids, −λ ln φ.
+    stripped volume as thickness; plating fills the pores first, then thickens. Interface
+    voids do not move the holder: the stack rests on the remaining contacts, which recede
+    with the stripped Li (``phi`` is accepted for a future void-height term).
     """
     vm = p["Li molar volume [m3.mol-1]"]
     s = q * vm / FARADAY
     pores0 = p["Anode porosity"] * p["Anode thickness [m]"]
     strip = -p["Anode collapse fraction"] * relu(s, xp)
     grow = relu(-s - pores0, xp)
-    voids = -p["Creep length [m]"] * xp.log(phi)
-    return strip + grow + voids
+    return strip + grow + 0 * phi

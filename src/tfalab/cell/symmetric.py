@@ -43,7 +43,8 @@ class SymmetricCell(pybamm.BaseModel):
 
         # stack pressure from the holder spring
         dh = left.thickness_change() + right.thickness_change()
-        pressure = ph.relu(p["Stack pressure [Pa]"] + p["Holder stiffness [Pa.m-1]"] * dh, X)
+        raw = p["Stack pressure [Pa]"] + p["Holder stiffness [Pa.m-1]"] * dh
+        pressure = 0.5 * (raw + pybamm.sqrt(raw * raw + 1e6))  # smooth max(raw, 0), 1 kPa
 
         # electrolyte: intrusion, filaments, shunt
         intrusion = ph.intrusion_depth(p, pressure, X)
