@@ -66,7 +66,9 @@ def test_ccd_command_writes_table(tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(stem.with_suffix(".csv"))
     assert list(table.pressure_MPa) == [40.0, 50.0]
-    assert (table["mode"] == "short").all()  # bare Li is shorted by intrusion at 40-50 MPa
+    # bare Li is shorted by intrusion at 40-50 MPa before any current flows
+    assert (table["mode"] == "mechanical short").all()
+    assert (table["ccd_mA_cm2"] == 0).all()
     assert stem.with_suffix(".png").is_file()
 
 

@@ -47,8 +47,10 @@ def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
     for anode in anodes:
         for p in pressures:
             r = ccd(anode, p, temperature, protocol, overrides)
+            at_assembly = r.failed and r.failure_time <= 0.0  # shorted before any current
             rows.append({"anode": str(anode), "pressure_MPa": to_si(p, "pressure") / 1e6,
-                         "ccd_mA_cm2": r.ccd / 10, "failed": r.failed, "mode": r.mode,
+                         "ccd_mA_cm2": 0.0 if at_assembly else r.ccd / 10, "failed": r.failed,
+                         "mode": "mechanical short" if at_assembly else r.mode,
                          "last_stable_mA_cm2": r.last_stable / 10})
     return pd.DataFrame(rows)
 

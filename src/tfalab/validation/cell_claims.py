@@ -281,8 +281,13 @@ def _ccd_figure(ctx: Context) -> Path:
     for anode, label, m in (("tfa", "TFA", "o"), ("li", "Li", "s")):
         d = t[t.anode == anode]
         ax.plot(d.pressure_MPa, d.ccd_mA_cm2, marker=m, label=f"{label} (tfalab)")
-    ax.plot([10, 20], [1.6, 0.6], "kx", label="paper, Li")
-    ax.plot([], [], " ", label="paper TFA max 5.8")
+    from tfalab.validation.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    li10, li20 = (cat["C10"].check(n).paper_value for n in ("li_ccd_10MPa", "li_ccd_20MPa"))
+    ax.plot([10, 20], [li10, li20], "kx", label="paper, Li")
+    ax.axhline(cat["C11"].check("tfa_ccd_max").paper_value, color="C0", ls=":", lw=1,
+               label="paper, TFA maximum")
     ax.set(xlabel="stack pressure / MPa", ylabel="CCD / mA cm$^{-2}$", title="80 °C")
     ax.legend(fontsize=8)
     return _save(fig, path)
