@@ -228,12 +228,9 @@ def calibrate(passes: int, write: bool) -> None:
 
 
 def _plt():
-    import matplotlib
+    from tfalab.validation.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return pyplot()
 
 
 def _voltage_plot(test, path: Path, title: str) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from tfalab.anode import MAH_CM2, MAH_G, CompositeAnode, free_li_for_specific_capacity
+from tfalab.validation.figures import pyplot as _plt
+from tfalab.validation.figures import save as _save
 from tfalab.validation.registry import Answer, Context, answers
 
 #: The paper's archetypal TFA and its bare-Li reference (Zhang et al. 2025).
@@ -95,22 +97,6 @@ def c5(ctx: Context) -> Answer:
 
 
 # --- figures ---------------------------------------------------------------------------
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    _plt().close(fig)
-    return path
-
 
 def _capacity_figure(ctx: Context, w_b: float) -> Path:
     path = ctx.figure_path("anode_capacity_vs_free_li.png")

@@ -19,6 +19,8 @@ from tfalab.analysis import overpotential_per_cycle, stable_duration, time_to_fa
 from tfalab.cell import experiments as ex
 from tfalab.cell.parameters import make_anode
 from tfalab.cell.simulate import SymmetricResult
+from tfalab.validation.figures import pyplot as _plt
+from tfalab.validation.figures import save as _save
 from tfalab.validation.registry import Answer, Context, answers
 
 #: the pressure grid of the paper's Fig. 4a (0–50 MPa) extended to 60 MPa
@@ -255,22 +257,6 @@ def c18(ctx: Context) -> Answer:
 
 
 # --- figures ------------------------------------------------------------------------------------
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    _plt().close(fig)
-    return path
-
-
 def _ccd_figure(ctx: Context) -> Path:
     path = ctx.figure_path("fig4a_ccd_vs_pressure.png")
     if path.exists():
