@@ -74,6 +74,25 @@ def test_bare_li_shorts_with_no_current_above_the_intrusion_threshold():
     assert ex.mechanical_short_pressure("tfa") > 1.5 * p_short
 
 
+def test_skeleton_confines_free_li_no_intrusion_without_pressure():
+    for anode in ("li", "tfa"):  # nothing intrudes at zero pressure
+        p = symmetric_parameters(anode, pressure="0 MPa")
+        assert ph.intrusion_depth(p, 0.0, ph.NUMPY) == 0.0
+    tfa = symmetric_parameters("tfa", pressure="50 MPa")
+    li = symmetric_parameters("li", pressure="50 MPa")
+    # free Li in sub-micron skeleton channels is stronger than bulk Li (size effect)
+    assert tfa["Anode Li channel size [m]"] < 2e-6 < li["Anode Li channel size [m]"]
+    assert ph.intruded_fraction(tfa, 20e6, ph.NUMPY) < 1e-3 * ph.intruded_fraction(li, 20e6,
+                                                                                   ph.NUMPY)
+    # the paper's Fig. 2f/g: Li intrudes at 50 MPa, the TFA does not
+    assert ph.intrusion_depth(li, 50e6, ph.NUMPY) > 10e-6
+    assert ph.intrusion_depth(tfa, 50e6, ph.NUMPY) < 1e-6
+    # confinement weakens as the skeleton thins, and vanishes when it floats in Li
+    channel = [symmetric_parameters(CompositeAnode(free_li=f"{w} wt%"))["Anode Li channel size [m]"]
+               for w in (40, 60, 69, 75)]
+    assert channel[0] < channel[1] < channel[2] < 2e-6 < channel[3]
+
+
 def test_a_short_makes_the_voltage_collapse():
     res = ex.cycle("li", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "24 h")
     assert res.termination == "Short circuit"

@@ -115,6 +115,28 @@ def effective_li_diffusivity(anode: CompositeAnode) -> float:
     return d_li + (d_ref - d_li) * scale
 
 
+def li_channel_size(anode: CompositeAnode) -> float:
+    """Size (m) of the channels that hold the free Li: what Li must flow through to leave.
+
+    In a percolating fibrous skeleton the mean free path between fibres (the mean intercept of
+    a random fibre network, π d_f (1 − f) / (4 f), f the skeleton's share of the solid volume;
+    Underwood, Quantitative Stereology, 1970); bare Li, or Li in which the skeleton floats
+    (above the percolation limit), is unconfined and gets the electrode thickness.
+
+    >>> round(li_channel_size(CompositeAnode()) * 1e9)  # nm, the paper's TFA
+    750
+    """
+    if anode.is_bare or anode.skeleton is None or \
+            anode.free_li > constant("anode.skeleton_percolation_free_li"):
+        return anode.thickness
+    d_f = anode.skeleton.get("fibre_diameter")
+    if d_f is None:
+        return anode.thickness
+    f = anode.skeleton_volume_fraction / (anode.skeleton_volume_fraction
+                                          + anode.li_volume_fraction)
+    return min(math.pi * d_f * (1 - f) / (4 * f), anode.thickness)
+
+
 def anode_parameters(anode: CompositeAnode) -> dict[str, float]:
     """The ``"Anode ..."`` entries for one anode."""
     li = get_phase("Li")
@@ -131,6 +153,7 @@ def anode_parameters(anode: CompositeAnode) -> dict[str, float]:
         "Anode Li diffusion activation energy [J.mol-1]":
             li.require("li_diffusion_activation_energy"),
         "Anode diffusion length [m]": anode.thickness,
+        "Anode Li channel size [m]": li_channel_size(anode),
         "Anode exhaustion width": constant("anode.exhaustion_width"),
     }
 
@@ -232,7 +255,8 @@ _POSITIVE = ("Li molar volume [m3.mol-1]", "Creep length [m]", "Electrolyte thic
              "Flaw size [m]",
              "Electrolyte conductivity [S.m-1]", "Exchange current density [A.m-2]",
              "Electrolyte pore median size [m]", "Electrode area [m2]", "Anode thickness [m]",
-             "Interface capacitance [F.m-2]", "Filament tip fraction", "Shunt resistance [Ohm.m2]",
+             "Anode Li channel size [m]", "Interface capacitance [F.m-2]",
+             "Filament tip fraction", "Shunt resistance [Ohm.m2]",
              "Electrolyte fracture toughness [Pa.m-0.5]", "Ambient temperature [K]",
              "Anode Li diffusivity [m2.s-1]", "Holder stiffness [Pa.m-1]")
 

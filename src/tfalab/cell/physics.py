@@ -123,23 +123,36 @@ def intruded_fraction(p: Any, li_pressure: Any, xp: Any) -> Any:
     ln_dmin = xp.log(_UM) + (ln_s1 - xp.log(li_pressure + 1.0)) / m
     z = (ln_dmin - xp.log(p["Electrolyte pore median size [m]"])) / \
         xp.log(p["Electrolyte pore size spread"])
-    return 0.5 * xp.erfc(z / np.sqrt(2.0))
+    return 0.5 * xp.erfc(z / np.sqrt(2.0)) * confinement(p, li_pressure, xp)
+
+
+def confinement(p: Any, li_pressure: Any, xp: Any) -> Any:
+    """0 → 1 as ``li_pressure`` passes the flow stress of Li in the anode's own channels.
+
+    Li that intrudes into the electrolyte must first flow out of the channels that hold it:
+    free Li in a skeleton (channels of ~0.1–1 µm) is as strong as Li at that size (Xu 2017),
+    bare Li only as strong as bulk Li. Smooth step, 10 % wide.
+    """
+    s = li_flow_stress(p, p["Anode Li channel size [m]"], xp)
+    return step(li_pressure / s - 1, 0.1, xp)
 
 
 def intrusion_depth(p: Any, pressure: Any, xp: Any) -> Any:
     """Depth (m) of the deepest Li-filled channel into the pellet under stack ``pressure``.
 
     Weakest link: each of the N = A / d₅₀² surface pores starts a chain of intruded throats
-    that continues one more pore with probability f/f_c (f: intrudable fraction, f_c: the
-    percolation threshold), so the deepest of the N chains reaches d₅₀ ln N / ln(f_c/f); it
-    spans the pellet (a mechanical short) as f → f_c. Only the share of the pressure carried
-    by free Li counts (skeleton load sharing).
+    that continues one more pore with probability x = f/f_c (f: intrudable fraction, f_c: the
+    percolation threshold). N x^k chains reach k pores, so the deepest reaches
+    k = ln N / ln(1/x); the first pore is the interface roughness, and the depth beyond it,
+    d₅₀ (k − 1)⁺, is zero until at least one surface pore is filled (N x ≥ 1) and spans the
+    pellet (a mechanical short) as f → f_c. Only the share of the pressure carried by free Li
+    counts (skeleton load sharing).
     """
     f = intruded_fraction(p, pressure * p["Anode Li load fraction"], xp)
     x = xp.minimum(f / p["Pore percolation threshold"], 1 - 1e-12 + 0 * f)
     d50 = p["Electrolyte pore median size [m]"]
     sites = xp.log(p["Electrode area [m2]"] / (d50 * d50))
-    depth = d50 * sites / (-xp.log(x + 1e-30))
+    depth = d50 * relu(sites / (-xp.log(x + 1e-30)) - 1, xp)
     return xp.minimum(depth, 10 * p["Electrolyte thickness [m]"])
 
 

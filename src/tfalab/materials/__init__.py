@@ -54,6 +54,7 @@ PROPERTIES: dict[str, str] = {
     "flow_reference_strain_rate": "rate",
     "composite_li_diffusivity": "diffusivity",
     "composite_reference_free_li": "fraction",
+    "fibre_diameter": "length",
 }
 
 
