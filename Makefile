@@ -28,6 +28,7 @@ reproduce: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_design.py
 	$(BIN)/python benchmarks/bench_symmetric.py
+	$(BIN)/python benchmarks/bench_full.py
 
 clean:
 	rm -rf $(VENV) $(REPORT) .pytest_cache

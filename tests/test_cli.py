@@ -77,3 +77,16 @@ def test_ccd_command_rejects_bad_range():
 
     result = CliRunner().invoke(cli, ["ccd", "--pressure", "50:0:5"])
     assert isinstance(result.exception, ParameterError)
+
+
+def test_simulate_full_writes_celltest_cycles_and_plot(tmp_path):
+    out = tmp_path / "full"
+    result = CliRunner().invoke(cli, ["simulate", "full", "--cathode", "fes2", "--loading",
+                                      "2.17mg/cm2", "--protocol", "cycle 1C x 2", "--out",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    for suffix in (".parquet", ".png"):
+        assert out.with_suffix(suffix).exists()
+    assert (tmp_path / "full_cycles.csv").exists()
+    bad = CliRunner().invoke(cli, ["simulate", "full", "--cathode", "licoo2"])
+    assert bad.exit_code != 0 and "unknown cathode" in str(bad.exception or bad.output)

@@ -117,7 +117,7 @@ def reproduce(out: str, only: str | None) -> None:
 
 @cli.group()
 def simulate() -> None:
-    """Simulate cells (symmetric now; full cells later)."""
+    """Simulate cells: symmetric and full."""
 
 
 @simulate.command("symmetric")
@@ -156,6 +156,49 @@ def simulate_symmetric_cmd(anode: str, pressure: str, temperature: str, protocol
             if len(op) else float("nan"),
             "CellTest": str(path), "plot": str(stem.with_suffix(".png"))}
     Console().print(_table("symmetric cell", info))
+
+
+@simulate.command("full")
+@click.option("--anode", default="tfa", show_default=True, help="tfa or li.")
+@click.option("--cathode", default="fes2", show_default=True, help="fes2 or ncm.")
+@click.option("--loading", default=None, help="Active loading, e.g. 2.17mg/cm2 or 2mAh/cm2.")
+@click.option("--pressure", default="40 MPa", show_default=True, help="Stack pressure.")
+@click.option("--temperature", default="80 degC", show_default=True, help="Temperature.")
+@click.option("--protocol", default="cycle 1C for 100 cycles", show_default=True,
+              help="e.g. 'cycle 1C for 420 cycles', 'rate 0.2C,0.5C,1C,2C,5C x 5'.")
+@click.option("--out", default="full", show_default=True,
+              help="Output stem: writes STEM.parquet, STEM_cycles.csv and STEM.png.")
+def simulate_full_cmd(anode: str, cathode: str, loading: str | None, pressure: str,
+                      temperature: str, protocol: str, out: str) -> None:
+    """Full anode|Li6PS5Cl|cathode cell: a CellTest, a cycle table and a retention plot.
+
+    Example: tfalab simulate full --cathode fes2 --loading 2.17mg/cm2 --anode tfa
+    --pressure 40MPa --protocol "cycle 1C for 420 cycles"
+    """
+    from tfalab.cell.full_simulate import simulate_full
+
+    res = simulate_full(anode, cathode, loading, protocol, pressure, temperature)
+    stem = Path(out)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    path = res.celltest.save(stem.with_suffix(".parquet"))
+    cycles_path = stem.with_name(stem.name + "_cycles.csv")
+    res.cycles.to_csv(cycles_path, index=False)
+    plt = _plt()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.3))
+    a.plot(res.cycles.cycle, res.cycles.discharge_mAh_g, lw=1)
+    a.set(xlabel="cycle", ylabel="discharge / mAh g$^{-1}$", title=f"{anode}||{cathode}")
+    b.plot(res.cycles.cycle, 100 * res.cycles.retention, lw=1)
+    b.set(xlabel="cycle", ylabel="retention / %", title=f"{pressure}, {temperature}")
+    fig.tight_layout()
+    fig.savefig(stem.with_suffix(".png"), dpi=120)
+    plt.close(fig)
+    c = res.cycles
+    info = {"termination": res.termination, "cycles": len(c),
+            "first discharge / mAh g-1": float(c.discharge_mAh_g.iloc[0]) if len(c) else 0.0,
+            "last retention / %": float(100 * c.retention.iloc[-1]) if len(c) else 0.0,
+            "CellTest": str(path), "cycles table": str(cycles_path),
+            "plot": str(stem.with_suffix(".png"))}
+    Console().print(_table("full cell", info))
 
 
 def _pressures(text: str) -> list[float]:
@@ -216,10 +259,19 @@ def ccd(anode: str, pressure: str, temperature: str, protocol: str | None, out: 
 @cli.command()
 @click.option("--passes", default=2, show_default=True, help="Rounds of the fitting sequence.")
 @click.option("--write", is_flag=True, help="Store the values in data/parameters.toml.")
-def calibrate(passes: int, write: bool) -> None:
-    """Refit the symmetric-cell parameters to their calibration claims (a few minutes)."""
+@click.option("--full", is_flag=True, help="Refit the full-cell parameters instead.")
+def calibrate(passes: int, write: bool, full: bool) -> None:
+    """Refit the symmetric-cell (or, with --full, full-cell) parameters to their calibration
+    claims (a few minutes)."""
     from tfalab.cell.calibration import calibrate as run
     from tfalab.cell.calibration import write_fitted
+
+    if full:
+        from tfalab.cell.full_calibration import calibrate as run_full
+
+        click.echo(json.dumps(run_full(log=lambda m: click.echo(m, err=True), write=write),
+                              indent=2))
+        return
 
     values = run(passes=passes, log=lambda m: click.echo(m, err=True))
     click.echo(json.dumps(values, indent=2))

@@ -62,6 +62,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "stiffness": ("0.1 MPa/um", "Pa/m"),
     "resistance_growth": ("0.2 ohm*cm2/h**0.5", "ohm*m**2/s**0.5"),
     "fracture_toughness": ("0.23 MPa*m**0.5", "Pa*m**0.5"),
+    "concentration": ("63104 mol/m3", "mol/m**3"),
 }
 
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")

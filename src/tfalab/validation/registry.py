@@ -20,7 +20,8 @@ from pathlib import Path
 from tfalab.errors import ClaimError
 
 #: Modules whose import registers answerers. Later capabilities append theirs.
-ANSWER_MODULES = ["tfalab.validation.anode_claims", "tfalab.validation.cell_claims"]
+ANSWER_MODULES = ["tfalab.validation.anode_claims", "tfalab.validation.cell_claims",
+                  "tfalab.validation.full_claims"]
 
 
 @dataclass

@@ -1,0 +1,87 @@
+"""The full-cell model: conservation, capacity limits, fade, shorts and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tfalab.cell.cathodes import theoretical_capacity
+from tfalab.cell.full_parameters import full_parameters, make_full_cathode
+from tfalab.cell.full_simulate import FullConfig, FullProtocol, run, simulate_full
+from tfalab.errors import CapacityError, ParameterError, ProtocolError
+
+
+@pytest.fixture(scope="module")
+def fes2_run():
+    return simulate_full("tfa", "fes2", "2.17 mg/cm2", "cycle 1C x 8")
+
+
+def test_charge_and_li_conservation(fes2_run):
+    d = fes2_run.celltest.data
+    t, i = d["Test Time / s"].to_numpy(), d["Current / A"].to_numpy()
+    area = fes2_run.celltest.area
+    # charge passed (trapezoid within each step) equals the anode's net stripped charge
+    passed = np.zeros(len(t))
+    steps = d["Step Count / 1"].to_numpy()
+    for k in np.unique(steps):
+        m = np.flatnonzero(steps == k)
+        seg = np.concatenate([[0.0], np.cumsum(np.diff(t[m]) * i[m][1:] / area)])
+        passed[m] = seg + (passed[m[0] - 1] if m[0] > 0 else 0.0)
+    q = d["Anode Net Stripped Charge / C/m**2"].to_numpy()
+    assert np.allclose(q, passed, rtol=1e-6, atol=1e-6 * np.abs(q).max())
+    # Li leaving the anode is in the cathode (active or cut off by contact loss)
+    li = d["Cathode Li / C/m**2"].to_numpy()
+    q0 = li[0] - q[0]
+    assert np.allclose(li - q0, q, rtol=1e-4, atol=1e-4 * np.abs(q).max())
+
+
+def test_capacity_never_above_the_theoretical(fes2_run):
+    cat = make_full_cathode("fes2", "2.17 mg/cm2")
+    limit = theoretical_capacity(cat) / 36000  # mAh/cm2
+    c = fes2_run.cycles
+    assert (c[["discharge_mAh_cm2", "charge_mAh_cm2"]].to_numpy() <= limit).all()
+    rate = simulate_full("tfa", "ncm", None, "cycle 0.2C x 2", "5 MPa", "25 degC")
+    ncm = make_full_cathode("ncm")
+    assert (rate.cycles.discharge_mAh_cm2 <= theoretical_capacity(ncm) / 36000).all()
+
+
+def test_retention_is_monotone_without_a_short(fes2_run):
+    c = fes2_run.cycles
+    assert fes2_run.termination == "completed"
+    assert np.all(np.diff(c.discharge_mAh_cm2.to_numpy()) <= 1e-9)
+    # pressure relieves contact loss
+    low = simulate_full("tfa", "fes2", "2.17 mg/cm2", "cycle 1C x 8", pressure="5 MPa")
+    assert low.cycles.retention.iloc[-1] < c.retention.iloc[-1]
+
+
+def test_rate_lowers_capacity():
+    res = simulate_full("tfa", "fes2", "0.633 mg/cm2", "rate 0.2C,2C,10C x 1")
+    cap = res.cycles.discharge_mAh_g.to_numpy()
+    assert cap[0] > cap[1] > cap[2]
+
+
+def test_li_anode_shorts_where_it_intrudes_and_tfa_does_not():
+    li = simulate_full("li", "fes2", "2.17 mg/cm2", "cycle 1C x 3", pressure="40 MPa")
+    tfa = simulate_full("tfa", "fes2", "2.17 mg/cm2", "cycle 1C x 3", pressure="40 MPa")
+    assert li.termination == "Short circuit" and tfa.termination == "completed"
+
+
+def test_configuration_round_trip_and_reproducible():
+    cfg = FullConfig.make("tfa", "fes2", "2.17 mg/cm2", "cycle 1C x 2")
+    again = FullConfig.from_dict(cfg.to_dict())
+    assert again == cfg and again.key() == cfg.key()
+    a, b = run(cfg), run(again)
+    assert a.cycles.equals(b.cycles)
+
+
+def test_bad_input_raises_clear_errors():
+    with pytest.raises(ParameterError, match="loading"):
+        full_parameters("tfa", "fes2", "-1 mg/cm2")
+    with pytest.raises(ParameterError, match="unknown cathode"):
+        full_parameters("tfa", "licoo2", "1 mg/cm2")
+    with pytest.raises(CapacityError, match="N/P < 1"):
+        full_parameters("tfa", "fes2", "30 mg/cm2")
+    with pytest.raises(ProtocolError, match="full-cell protocol"):
+        FullProtocol.parse("cycle fast forever")
+    assert FullProtocol.parse("rate 0.2C,5C x 2").n_cycles == 4
+    assert FullProtocol.parse("cycle 1C for 420 cycles").blocks == ((1.0, 420),)
