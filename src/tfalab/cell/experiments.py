@@ -58,13 +58,14 @@ def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
 def mechanical_short_pressure(anode: Any = "li", temperature: str | float = "80 degC",
                               overrides: dict[str, float] | None = None,
                               p_max: float = 200e6) -> float:
-    """Lowest stack pressure (Pa) at which intruded Li spans the pellet with no current.
+    """Lowest stack pressure (Pa) at which intruded Li spans the pellet, or cracks it, with no
+    current.
 
     ``math.inf`` if it does not happen below ``p_max``.
     """
     def margin(p: float) -> float:
         params = symmetric_parameters(anode, p, temperature, overrides=overrides)
-        return 2 * ph.intrusion_depth(params, p, ph.NUMPY) - params["Electrolyte thickness [m]"]
+        return ph.mechanical_short_margin(params, p, ph.NUMPY)
 
     if margin(p_max) < 0:
         return math.inf

@@ -53,8 +53,9 @@ class FullCell(pybamm.BaseModel):
         # --- anode, intrusion, filaments, shunt -------------------------------------------
         anode = self.anode = AnodeInterface("Anode", p)
         intrusion = ph.intrusion_depth(p, pressure, X)
-        span = intrusion + anode.filament
         thickness = p["Electrolyte thickness [m]"]
+        cracked = ph.step(ph.fracture_ratio(p, pressure, X) - 1, 0.02, X)  # crack spans it
+        span = intrusion + anode.filament + 1.5 * thickness * cracked
         width = p["Shunt transition width [m]"]
         shunt = ph.step(span - thickness + 3 * width, width, X)
         remaining = pybamm.maximum(thickness - span, 1e-3 * thickness)

@@ -220,8 +220,8 @@ def run(config: FullConfig) -> FullResult:
     rows: list[dict[str, Any]] = []
     ts, ys, us, steps = [], [], [], []
     prev, termination, k = None, "completed", 0
-    if ph.intrusion_depth(params, params["Stack pressure [Pa]"], ph.NUMPY) >= \
-            params["Electrolyte thickness [m]"]:
+    if ph.mechanical_short_margin(params, params["Stack pressure [Pa]"], ph.NUMPY,
+                                  sides=1) >= 0:
         termination = "Short circuit"  # Li intruded through the pellet at assembly
     level = pybamm.logger.level
     pybamm.logger.setLevel("ERROR")

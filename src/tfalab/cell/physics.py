@@ -9,7 +9,7 @@ positive when the electrode strips Li.
 
 >>> from tfalab.cell.parameters import symmetric_parameters
 >>> p = symmetric_parameters("li", pressure="35 MPa")
->>> bool(2 * intrusion_depth(p, p["Stack pressure [Pa]"], NUMPY) > p["Electrolyte thickness [m]"])
+>>> bool(mechanical_short_margin(p, p["Stack pressure [Pa]"], NUMPY) > 0)  # Li cracks it
 True
 """
 
@@ -156,10 +156,26 @@ def intrusion_depth(p: Any, pressure: Any, xp: Any) -> Any:
     return xp.minimum(depth, 10 * p["Electrolyte thickness [m]"])
 
 
+def mechanical_short_margin(p: Any, pressure: Any, xp: Any, sides: int = 2) -> Any:
+    """> 0 when Li under ``pressure`` alone shorts the pellet: intruded from ``sides`` sides
+    across it, or cracking it (:func:`fracture_ratio`); in units of the pellet thickness."""
+    thickness = p["Electrolyte thickness [m]"]
+    span = sides * intrusion_depth(p, pressure, xp) / thickness - 1
+    return xp.maximum(span, fracture_ratio(p, pressure, xp) - 1)
+
+
 def griffith_stress(p: Any, flaw: Any, xp: Any) -> Any:
     """Stress (Pa) a Li-filled flaw of depth ``flaw`` withstands: K_IC / (Y √(π a))."""
     return p["Electrolyte fracture toughness [Pa.m-0.5]"] / (
         p["Flaw geometry factor"] * xp.sqrt(np.pi * flaw))
+
+
+def fracture_ratio(p: Any, pressure: Any, xp: Any) -> Any:
+    """P_Li / σ_c(a₀ + ℓ_in): the stack pressure carried by Li over the Griffith stress of the
+    deepest Li-filled flaw. At 1 the intruded Li cracks the pellet with no current (the
+    paper's Fig. 2f: intrusion "leading to mechanical fracture of the solid electrolyte")."""
+    flaw = p["Flaw size [m]"] + intrusion_depth(p, pressure, xp)
+    return pressure * p["Anode Li load fraction"] / griffith_stress(p, flaw, xp)
 
 
 # --- interface --------------------------------------------------------------------------------
@@ -237,7 +253,8 @@ def contact_rate(p: Any, i: Any, phi: Any, contact: Any, pressure: Any, xp: Any)
     return (creep * (1 - phi) - net * phi) / p["Creep length [m]"]
 
 
-def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any) -> Any:
+def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any,
+                  li_pressure: Any = 0.0) -> Any:
     """dℓ/dt (m/s) of a Li filament growing from a flaw of depth ``flaw`` while plating.
 
     The plating overpotential at the contacts η sets a Li pressure F η / V_m in the flaw
@@ -245,6 +262,8 @@ def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any) 
     as fast as it arrives (factor 1 − v_D / v_dep, with v_D the electrode's Li supply velocity:
     the TFA's fast skeleton transport relieves it); past the Griffith stress of the flaw the
     filament advances at the local plating velocity concentrated on a tip fraction f_tip.
+    Li in the flaw is already at the stack pressure it carries, ``li_pressure``, which adds to
+    the plating pressure (a Li-filled crack is a pressurised crack).
     """
     vm = p["Li molar volume [m3.mol-1]"]
     plate = relu(-i, xp)
@@ -252,7 +271,7 @@ def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any) 
     v_dep = plate / contact * vm / FARADAY
     trapped = relu(1 - diffusion_velocity(p, xp) / (v_dep + 1e-30), xp)
     sigma = FARADAY * eta / vm * trapped
-    excess = relu(1 - griffith_stress(p, flaw, xp) / (sigma + 1.0), xp)
+    excess = relu(1 - griffith_stress(p, flaw, xp) / (sigma + li_pressure + 1.0), xp)
     return v_dep / p["Filament tip fraction"] * excess
 
 

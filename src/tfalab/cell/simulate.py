@@ -255,8 +255,7 @@ def run(config: SymmetricConfig) -> SymmetricResult:
 
 def _shorted_at_assembly(params: dict[str, Any]) -> bool:
     """Whether Li intruded under the stack pressure alone already spans the pellet."""
-    depth = ph.intrusion_depth(params, params["Stack pressure [Pa]"], ph.NUMPY)
-    return bool(2 * depth >= params["Electrolyte thickness [m]"])
+    return bool(ph.mechanical_short_margin(params, params["Stack pressure [Pa]"], ph.NUMPY) >= 0)
 
 
 def _metadata(config: SymmetricConfig, params: dict[str, Any], termination: str) -> dict:

@@ -71,7 +71,8 @@ class AnodeInterface:
         model.rhs.update({
             self.q: i,
             self.phi: ph.contact_rate(p, i, self.phi, self.contact, pressure, X),
-            self.filament: ph.filament_rate(p, i_tip, self.contact, self.r_sei, flaw, X),
+            self.filament: ph.filament_rate(p, i_tip, self.contact, self.r_sei, flaw, X,
+                                            pressure * p["Anode Li load fraction"]),
             self.r_sei: ph.interphase_rate(p, self.r_sei, X),
         })
         model.initial_conditions.update({

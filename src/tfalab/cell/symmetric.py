@@ -48,8 +48,9 @@ class SymmetricCell(pybamm.BaseModel):
 
         # electrolyte: intrusion, filaments, shunt
         intrusion = ph.intrusion_depth(p, pressure, X)
-        span = 2 * intrusion + left.filament + right.filament
         thickness = p["Electrolyte thickness [m]"]
+        cracked = ph.step(ph.fracture_ratio(p, pressure, X) - 1, 0.02, X)  # crack spans it
+        span = 2 * intrusion + left.filament + right.filament + 1.5 * thickness * cracked
         remaining = pybamm.maximum(thickness - span, 1e-3 * thickness)
         r_el = remaining / ph.electrolyte_conductivity(p, X)
         width = p["Shunt transition width [m]"]
