@@ -85,3 +85,11 @@ def test_bad_input_raises_clear_errors():
         FullProtocol.parse("cycle fast forever")
     assert FullProtocol.parse("rate 0.2C,5C x 2").n_cycles == 4
     assert FullProtocol.parse("cycle 1C for 420 cycles").blocks == ((1.0, 420),)
+
+
+def test_li_inventory_and_np_are_tracked(fes2_run):
+    c = fes2_run.cycles
+    free_li = fes2_run.config.parameters()["Anode free-Li capacity [C.m-2]"] / 36000
+    # a Li-free cathode draws every mAh it stores from the anode's free Li
+    assert np.allclose(c.anode_utilisation_max, c.discharge_mAh_cm2 / free_li, rtol=2e-2)
+    assert (c.np_ratio > 1).all()

@@ -48,3 +48,14 @@ class SimulationError(TfalabError, RuntimeError):
     def __init__(self, message: str, partial: object | None = None) -> None:
         super().__init__(message)
         self.partial = partial
+
+
+class DataFileError(TfalabError, ValueError):
+    """A lab data file cannot be read: unknown format, truncated, missing columns, no data.
+
+    The message names the file and what is wrong with it.
+    """
+
+
+class FitError(TfalabError, RuntimeError):
+    """A fit to data failed or is meaningless (no signal, did not converge)."""

@@ -255,7 +255,7 @@ def run(config: FullConfig) -> FullResult:
                     ys.append(np.asarray(sol.all_ys[-1] if len(sol.all_ys) == 1
                                          else np.concatenate(sol.all_ys, axis=1)))
                     us.append(np.tile(np.asarray(u)[:, None], len(t_k)))
-                    steps.append(np.full(len(t_k), k))
+                    steps.append(np.stack([np.full(len(t_k), k), np.full(len(t_k), cycle)]))
                     k += 1
                     caps[half] = abs(current) / area * (t_k[-1] - t_k[0]) / 36000.0  # mAh/cm2
                     prev = sol
@@ -283,13 +283,16 @@ def _result(config: FullConfig, params: dict[str, Any], ts: list, ys: list, us: 
         u = np.concatenate(us, axis=1)
         values = np.asarray(built.outputs.map(len(t))(t, y, u))
         frame = pd.DataFrame(values.T, columns=list(COLUMNS))
-        frame.insert(3, "Step Count / 1", np.concatenate(steps))
+        step_cycle = np.concatenate(steps, axis=1)
+        frame.insert(3, "Step Count / 1", step_cycle[0])
+        frame.insert(4, "Cycle Count / 1", step_cycle[1])
         keep = np.ones(len(t), dtype=bool)
         keep[1:] = np.diff(t) > 0
         frame = frame[keep].reset_index(drop=True)
     else:
         frame = pd.DataFrame({c: [0.0] for c in COLUMNS})
         frame.insert(3, "Step Count / 1", [0])
+        frame.insert(4, "Cycle Count / 1", [0])
     frame["Ambient Temperature / degC"] = params["Ambient temperature [K]"] - 273.15
     cycles = pd.DataFrame(rows, columns=["cycle", "c_rate", "discharge_mAh_cm2",
                                          "charge_mAh_cm2"])
@@ -298,6 +301,11 @@ def _result(config: FullConfig, params: dict[str, Any], ts: list, ys: list, us: 
     cycles["coulombic_efficiency"] = cycles["discharge_mAh_cm2"] / cycles["charge_mAh_cm2"]
     first = cycles["discharge_mAh_cm2"].iloc[0] if len(cycles) else np.nan
     cycles["retention"] = cycles["discharge_mAh_cm2"] / first
+    # Li inventory: the anode's free-Li use (max over the cycle) and the N/P of the design
+    util = frame.groupby("Cycle Count / 1")["Anode Utilisation / 1"].max()
+    cycles["anode_utilisation_max"] = cycles["cycle"].map(util).astype(float)
+    cycles["np_ratio"] = params["Anode free-Li capacity [C.m-2]"] / params[
+        "Cathode capacity [C.m-2]"]
     meta = {"electrode_area_m2": params["Electrode area [m2]"], "source": "tfalab.cell",
             "cell": "full", "anode": config.anode, "cathode": config.cathode,
             "loading_kg_m2": config.loading, "electrolyte": "Li6PS5Cl",
