@@ -29,6 +29,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_design.py
 	$(BIN)/python benchmarks/bench_symmetric.py
 	$(BIN)/python benchmarks/bench_full.py
+	$(BIN)/python benchmarks/bench_analysis.py
 
 clean:
 	rm -rf $(VENV) $(REPORT) .pytest_cache

@@ -90,3 +90,33 @@ def test_simulate_full_writes_celltest_cycles_and_plot(tmp_path):
     assert (tmp_path / "full_cycles.csv").exists()
     bad = CliRunner().invoke(cli, ["simulate", "full", "--cathode", "licoo2"])
     assert bad.exit_code != 0 and "unknown cathode" in str(bad.exception or bad.output)
+
+
+def test_analyze_commands_write_plot_and_json(tmp_path):
+    import numpy as np
+
+    from tfalab.analysis.dmt import synthetic_map
+    from tfalab.analysis.sims import synthetic_profile
+    from tfalab.analysis.xrd import synthetic_pattern
+
+    xrd = synthetic_pattern({"Li": 0.6, "LiBx": 0.4}, seed=1)
+    np.savetxt(tmp_path / "p.xy", np.column_stack([xrd.two_theta, xrd.intensity]))
+    np.save(tmp_path / "map.npy", synthetic_map([(1.0, "6.5 GPa", "2.94 GPa")], shape=(64, 64)))
+    synthetic_profile("2.5e-11 cm2/s", time="1 h").to_csv(tmp_path / "sims.csv")
+    vol = np.zeros((20, 16, 16), np.uint8)
+    vol[2:18] = 200
+    vol[5:15, 4:8, 4:8] = 10  # a pore in the solid
+    np.save(tmp_path / "ct.npy", vol)
+    runs = {
+        "cycling": ["tests/data/cycler_navani_test.ndax"],
+        "eis": ["tests/data/eis_impedancepy_exampleDataBioLogic.mpt", "--area", "0.785 cm2"],
+        "xrd": [str(tmp_path / "p.xy")],
+        "dmt": [str(tmp_path / "map.npy"), "--unit", "Pa"],
+        "sims": [str(tmp_path / "sims.csv"), "--time", "1 h"],
+        "ct": [str(tmp_path / "ct.npy"), "--voxel-size", "0.3 um"],
+    }
+    for kind, args in runs.items():
+        out = tmp_path / kind
+        result = CliRunner().invoke(cli, ["analyze", kind, *args, "--out", str(out)])
+        assert result.exit_code == 0, (kind, result.output, result.exception)
+        assert out.with_suffix(".png").exists() and out.with_suffix(".json").exists(), kind

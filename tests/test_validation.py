@@ -73,7 +73,7 @@ def test_reproduce_anode_claims(tmp_path):
     for rec in data:
         assert set(rec) >= REQUIRED_FIELDS
         assert rec["status"] in ("pass", "miss", "not covered")
-        assert rec["role"] in ("calibration", "prediction")
+        assert rec["role"] in ("calibration", "prediction", "method")
     by_key = {(r.id, r.check): r for r in rows}
     # computed, not typed in: C1-C4 answered, values within tolerance
     for key in [("C1", "specific_capacity"), ("C2", "areal_capacity_100um"),

@@ -206,7 +206,7 @@ class CellTest:
             return cls(table.to_pandas(), meta, where=str(path))
         if suffix == ".csv":
             try:
-                data = pd.read_csv(path)
+                data = pd.read_csv(path, float_precision="round_trip")
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
                 raise CellTestError(f"{path}: not a readable CSV file ({exc})") from None
             side = _sidecar(path)

@@ -279,6 +279,122 @@ def calibrate(passes: int, write: bool, full: bool) -> None:
         click.echo(f"wrote {write_fitted(values)}")
 
 
+@cli.group()
+def analyze() -> None:
+    """Analyse lab (or simulated) data files: each prints a summary, writes OUT.png and OUT.json.
+    """
+
+
+def _flat(summary: dict, prefix: str = "", depth: int = 0) -> dict:
+    """Scalars of a nested summary, for the printed table (lists are shown by length)."""
+    out: dict = {}
+    for key, value in summary.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and depth < 1:
+            out.update(_flat(value, f"{name}.", depth + 1))
+        elif isinstance(value, bool | int | float | str) or value is None:
+            out[name] = value
+        elif isinstance(value, list | tuple) and len(value) <= 4 and all(
+                isinstance(v, int | float | str) for v in value):
+            out[name] = ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in value)
+    return out
+
+
+def _report(kind: str, summary: dict, out: str) -> None:
+    Console().print(_table(f"{kind}: {summary.get('source', '')}", _flat(summary)))
+    Console().print(f"wrote {out}.png and {out}.json")
+
+
+_OUT = click.option("--out", default=None, help="Output stem (default: the file's name).")
+
+
+def _stem(path: str, out: str | None, kind: str) -> str:
+    return out or f"{Path(path).stem}_{kind}"
+
+
+@analyze.command("cycling")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--area", default=None, help="Electrode area, e.g. '0.785 cm2'.")
+@_OUT
+def analyze_cycling_cmd(file: str, area: str | None, out: str | None) -> None:
+    """Cycler file (BioLogic, Arbin, Neware, LAND, Maccor, BDF): capacity and overpotential
+    per cycle."""
+    from tfalab.io import analyze_cycling
+
+    stem = _stem(file, out, "cycling")
+    _report("cycling", analyze_cycling(file, stem, area=area), stem)
+
+
+@analyze.command("eis")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--area", default=None, help="Electrode area, e.g. '0.785 cm2' (for ASRs).")
+@click.option("--circuit", default=None, help="Equivalent circuit (impedance.py syntax).")
+@_OUT
+def analyze_eis_cmd(file: str, area: str | None, circuit: str | None, out: str | None) -> None:
+    """Impedance spectrum: circuit fit (ASRs in ohm cm2), Bode peak frequency and DRT."""
+    from tfalab.analysis.eis import analyze as run
+
+    stem = _stem(file, out, "eis")
+    _report("eis", run(file, stem, area=area, circuit=circuit), stem)
+
+
+@analyze.command("sims")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--time", "time_", required=True, help="Diffusion (anneal) time, e.g. '1 h'.")
+@click.option("--depth-resolution", default="0 nm", show_default=True,
+              help="Instrument depth resolution (Gaussian sigma).")
+@_OUT
+def analyze_sims_cmd(file: str, time_: str, depth_resolution: str, out: str | None) -> None:
+    """ToF-SIMS isotope depth profile: thin-film Gaussian fit of Fick's law, D with its CI."""
+    from tfalab.analysis.sims import analyze_sims
+
+    stem = _stem(file, out, "sims")
+    _report("sims", analyze_sims(file, stem, time=time_, depth_resolution=depth_resolution),
+            stem)
+
+
+@analyze.command("dmt")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--unit", default=None, help="Unit of the map values (e.g. GPa) if not in it.")
+@click.option("--peaks", default=1, show_default=True, help="Gaussians to fit.")
+@_OUT
+def analyze_dmt_cmd(file: str, unit: str | None, peaks: int, out: str | None) -> None:
+    """AFM-DMT modulus map: histogram, (multi-)Gaussian fit, mean and FWHM."""
+    from tfalab.analysis.dmt import analyze_dmt
+
+    stem = _stem(file, out, "dmt")
+    _report("dmt", analyze_dmt(file, stem, unit=unit, n_peaks=peaks), stem)
+
+
+@analyze.command("xrd")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--candidates", default="Li,LiBx,Li6PS5Cl,Li2S", show_default=True,
+              help="Comma-separated candidate phases.")
+@_OUT
+def analyze_xrd_cmd(file: str, candidates: str, out: str | None) -> None:
+    """XRD pattern (2theta-intensity, Cu Ka): phases present and rough fractions."""
+    from tfalab.analysis.xrd import analyze_xrd
+
+    stem = _stem(file, out, "xrd")
+    names = [c.strip() for c in candidates.split(",") if c.strip()]
+    _report("xrd", analyze_xrd(file, stem, candidates=names), stem)
+
+
+@analyze.command("ct")
+@click.argument("file", type=click.Path(exists=True))
+@click.option("--voxel-size", default="0.3 um", show_default=True)
+@click.option("--threshold", default=None, type=float, help="Grey level (default: Otsu).")
+@click.option("--pore", default="dark", show_default=True, type=click.Choice(["dark", "bright"]))
+@_OUT
+def analyze_ct_cmd(file: str, voxel_size: str, threshold: float | None, pore: str,
+                   out: str | None) -> None:
+    """CT/FIB-SEM volume (3D TIFF, folder of slices, .npy): porosity, profile, pore sizes."""
+    from tfalab.analysis.ct import analyze as run
+
+    stem = _stem(file, out, "ct")
+    _report("ct", run(file, stem, voxel_size=voxel_size, threshold=threshold, pore=pore), stem)
+
+
 def _plt():
     from tfalab.validation.figures import pyplot
 

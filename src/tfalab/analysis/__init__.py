@@ -2,7 +2,10 @@
 
 :mod:`tfalab.analysis.cycling`: half-cycle segmentation, overpotential evolution and failure
 detection (short, divergence, critical current density) of galvanostatic Li symmetric-cell
-cycling.
+cycling. Further modules (imported on their own): :mod:`~tfalab.analysis.capacity` (capacity,
+coulombic efficiency, retention, cumulative capacity, dQ/dV), :mod:`~tfalab.analysis.eis`,
+:mod:`~tfalab.analysis.sims`, :mod:`~tfalab.analysis.dmt`, :mod:`~tfalab.analysis.xrd` and
+:mod:`~tfalab.analysis.ct`; cycler files are read by :mod:`tfalab.io`.
 """
 
 from tfalab.analysis.cycling import (

@@ -20,7 +20,7 @@ from tfalab.errors import ClaimError
 from tfalab.units import check_unit
 
 TOLERANCE_KINDS = ("rel", "abs", "above", "below", "factor", "range", "ordering")
-ROLES = ("calibration", "prediction")
+ROLES = ("calibration", "prediction", "method")
 
 
 @dataclass(frozen=True)

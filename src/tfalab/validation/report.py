@@ -118,6 +118,7 @@ td,th{{border:1px solid #aaa;padding:3px 6px;vertical-align:top}}</style></head>
 Values are computed by tfalab; paper values come from the claims catalogue.</p>
 <h2>Calibration (checks that fitted parameters were fitted to)</h2>{table('calibration')}
 <h2>Predictions</h2>{table('prediction')}
+<h2>Method checks (an analysis recovers what synthetic data were made with)</h2>{table('method')}
 <h2>Fitted parameters</h2><table><tr><th>parameter</th><th>value</th><th>fitted to</th>
 <th>data</th><th>method</th></tr>{fitted}</table>
 <h2>Figures</h2>{figures or '<p>none</p>'}

@@ -1,0 +1,675 @@
+"""Battery-cycler files -> :class:`~tfalab.CellTest` (Battery Data Format, SI units).
+
+Supported formats (detected from the file's content, not only its extension):
+
+==================  ===========================================================================
+``biologic-mpr``    BioLogic EC-Lab binary ``.mpr`` (magic ``BIO-LOGIC MODULAR FILE``; galvani)
+``biologic-mpt``    BioLogic EC-Lab text export ``.mpt`` (``EC-Lab ASCII FILE``)
+``arbin-xlsx``      Arbin Excel export (sheets ``Channel_*``, ``Test_Time(s)``, ``Current(A)``...)
+``arbin-csv``       Arbin CSV export with the same column names
+``neware-ndax``     Neware ``.ndax`` (zip with ``data.ndc``; NewareNDA)
+``neware-nda``      Neware ``.nda`` (magic ``NEWARE``; NewareNDA)
+``land-xlsx``       LAND/LANHE Excel export (best effort from the usual column names)
+``maccor-txt``      Maccor tab-separated text export (``Rec#``, ``Cyc#``, ``Amps``, ``Volts``...)
+``bdf-csv``         BDF CSV as written by :meth:`CellTest.save` (``Test Time / s`` ...)
+``bdf-parquet``     BDF Parquet as written by :meth:`CellTest.save` (magic ``PAR1``)
+==================  ===========================================================================
+
+Units become SI (mA -> A, mAh -> Ah as BDF wants, h -> s). The current keeps the sign the
+cycler recorded: for all supported cyclers positive current is oxidation at the working
+electrode (the one on the positive lead): a cycler "charge", stripping when that electrode is
+Li metal. Files that record only |I| plus a charge/discharge state column (Maccor, some
+LAND exports) get negative current on the discharge rows. The metadata says so:
+``positive_current = "charge"``.
+
+>>> import tempfile, pathlib, pandas as pd
+>>> from tfalab import CellTest
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = CellTest(pd.DataFrame({"Test Time / s": [0.0, 1.0], "Voltage / V": [3.0, 3.1],
+...                            "Current / A": [1e-3, 1e-3]})).save(d / "run.csv")
+>>> detect_format(d / "run.csv")
+'bdf-csv'
+>>> test = load(d / "run.csv", area="0.785 cm2")
+>>> round(test.area * 1e4, 3), test.metadata["format"]
+(0.785, 'bdf-csv')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tfalab.celltest import _META_KEY, CURRENT, TIME, VOLTAGE, CellTest, _sidecar
+from tfalab.errors import CellTestError, DataFileError
+from tfalab.units import to_si
+
+__all__ = ["FORMATS", "detect_format", "load"]
+
+CYCLE = "Cycle Count / 1"
+STEP = "Step Count / 1"
+STEP_INDEX = "Step Index / 1"
+
+FORMATS = ("biologic-mpr", "biologic-mpt", "arbin-xlsx", "arbin-csv", "neware-ndax",
+           "neware-nda", "land-xlsx", "maccor-txt", "bdf-csv", "bdf-parquet")
+_ALIASES = {"mpr": "biologic-mpr", "mpt": "biologic-mpt", "biologic": "biologic-mpr",
+            "arbin": "arbin-xlsx", "ndax": "neware-ndax", "nda": "neware-nda",
+            "neware": "neware-ndax", "land": "land-xlsx", "lanhe": "land-xlsx",
+            "maccor": "maccor-txt", "csv": "bdf-csv", "parquet": "bdf-parquet",
+            "bdf": "bdf-csv"}
+_INSTRUMENT = {"biologic-mpr": "BioLogic EC-Lab", "biologic-mpt": "BioLogic EC-Lab",
+               "arbin-xlsx": "Arbin", "arbin-csv": "Arbin", "neware-ndax": "Neware BTS",
+               "neware-nda": "Neware BTS", "land-xlsx": "LAND/LANHE", "maccor-txt": "Maccor"}
+SIGN_NOTE = ("as recorded by the cycler: positive = oxidation at the working electrode "
+             "(cycler 'charge'; Li stripping if the working electrode is Li)")
+
+
+# --- detection -----------------------------------------------------------------------------
+def _head(path: Path, n: int = 4096) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(n)
+
+
+def _text(head: bytes) -> str | None:
+    if b"\x00" in head:
+        return None
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError:
+        return head.decode("latin-1")
+
+
+def detect_format(path: str | Path) -> str:
+    """The format of a cycler file (one of :data:`FORMATS`), from its content.
+
+    Raises :class:`~tfalab.errors.DataFileError` for a missing, empty or unknown file.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> _ = p.write_text("Today's Date 01/02/2024\\nRec#\\tCyc#\\tTestTime\\tAmps\\tVolts\\n")
+    >>> detect_format(p)
+    'maccor-txt'
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path}: no such file")
+    head = _head(path)
+    if not head.strip():
+        raise DataFileError(f"{path}: the file is empty")
+    if head.startswith(b"BIO-LOGIC MODULAR FILE"):
+        return "biologic-mpr"
+    if head.startswith(b"NEWARE"):
+        return "neware-nda"
+    if head.startswith(b"PAR1"):
+        return "bdf-parquet"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise DataFileError(f"{path}: a damaged or truncated zip container "
+                                f"(xlsx/ndax): {exc}") from None
+        if "data.ndc" in names or "Step.xml" in names:
+            return "neware-ndax"
+        if "xl/workbook.xml" in names:
+            sheets = _sheet_names(path)
+            if any(re.match(r"(?i)channel", s) for s in sheets):
+                return "arbin-xlsx"
+            return "land-xlsx"
+        raise DataFileError(f"{path}: a zip file, but neither an Excel workbook nor a Neware "
+                            f".ndax (members: {sorted(names)[:8]})")
+    text = _text(head)
+    if text is None:
+        raise DataFileError(f"{path}: unknown binary format (first bytes {head[:16]!r}); "
+                            f"supported: {', '.join(FORMATS)}")
+    first = text.lstrip("\ufeff").lstrip()
+    if first.startswith(("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")):
+        return "biologic-mpt"
+    line = first.splitlines()[0] if first else ""
+    if "Test Time / s" in line:
+        return "bdf-csv"
+    if "Test_Time(s)" in text and ("Current(A)" in text or "Voltage(V)" in text):
+        return "arbin-csv"
+    if re.search(r"(?im)^rec#?\t|\tCyc#\t|\tAmp-hr|\tAmps\t", text):
+        return "maccor-txt"
+    raise DataFileError(f"{path}: unknown file format (not one of {', '.join(FORMATS)}); "
+                        f"first line: {line[:80]!r}")
+
+
+def _sheet_names(path: Path) -> list[str]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        raise DataFileError(f"{path}: not a readable Excel workbook "
+                            f"({type(exc).__name__}: {exc})") from None
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+# --- column mapping ------------------------------------------------------------------------
+_UNITS: dict[str, dict[str, float]] = {
+    "time": {"s": 1.0, "sec": 1.0, "ms": 1e-3, "min": 60.0, "h": 3600.0, "hr": 3600.0},
+    "voltage": {"v": 1.0, "mv": 1e-3},
+    "current": {"a": 1.0, "ma": 1e-3, "ua": 1e-6, "µa": 1e-6, "μa": 1e-6, "na": 1e-9},
+    "capacity": {"ah": 1.0, "mah": 1e-3, "uah": 1e-6, "µah": 1e-6, "μah": 1e-6,
+                 "ahr": 1.0, "mahr": 1e-3},
+    "energy": {"wh": 1.0, "mwh": 1e-3, "uwh": 1e-6, "µwh": 1e-6, "whr": 1.0},
+    "temperature": {"c": 1.0, "°c": 1.0, "degc": 1.0, "℃": 1.0},
+    "resistance": {"ohm": 1.0, "mohm": 1e-3, "ω": 1.0, "mω": 1e-3},
+    "index": {"": 1.0},
+}
+_DEFAULT_UNIT = {"time": "s", "voltage": "v", "current": "a", "capacity": "ah",
+                 "energy": "wh", "temperature": "c", "resistance": "ohm", "index": ""}
+
+#: BDF label -> (kind, column-name aliases, normalised, in order of preference)
+_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    TIME: ("time", ("testtime", "totaltime", "testtimes", "time", "runtime")),
+    VOLTAGE: ("voltage", ("voltage", "volts", "volt", "ewe", "<ewe>", "ecell", "<ecell>",
+                          "potential")),
+    CURRENT: ("current", ("current", "amps", "amp", "i", "<i>")),
+    CYCLE: ("index", ("cycleindex", "cyclenumber", "cycle", "cyc#", "cycleid", "cycleno",
+                      "cycle#")),
+    STEP_INDEX: ("index", ("stepindex", "ns", "step", "stepid", "stepno", "stepnumber")),
+    "Charging Capacity / Ah": ("capacity", ("chargecapacity", "qcharge", "chgcap",
+                                            "chargecap", "capchg")),
+    "Discharging Capacity / Ah": ("capacity", ("dischargecapacity", "qdischarge", "dchgcap",
+                                               "dischargecap", "capdchg")),
+    "Step Capacity / Ah": ("capacity", ("capacity", "amphr", "cap", "stepcapacity")),
+    "Charging Energy / Wh": ("energy", ("chargeenergy", "energycharge", "chgenergy")),
+    "Discharging Energy / Wh": ("energy", ("dischargeenergy", "energydischarge",
+                                           "dchgenergy")),
+    "Surface Temperature / degC": ("temperature", ("temperature", "temp", "auxtemperature1",
+                                                   "t")),
+    "Internal Resistance / ohm": ("resistance", ("internalresistance", "ir", "resistance")),
+}
+_STATE = ("state", "status", "steptype", "stepstate", "md", "stepname")
+_DATETIME = ("datetime", "systime", "realtime", "dpttime", "absolutetime", "timestamp", "date")
+_NAME_UNITS = {"amps": "a", "amp": "a", "volts": "v", "volt": "v", "amphr": "ah",
+               "watthr": "wh"}
+_DISCHARGE_STATE = re.compile(r"(?i)^\s*d(?:\s*$|_|isch)|dchg|dischar")
+
+
+def _split_header(col: Any) -> tuple[str, str | None]:
+    """``"Current(mA)"``, ``"Current/mA"``, ``"Current [mA]"`` -> ``("current", "ma")``."""
+    raw = str(col).strip()
+    unit = None
+    m = re.match(r"^(.*?)\s*[\(\[]\s*([^\(\)\[\]]*?)\s*[\)\]]\s*$", raw)
+    if m and m.group(1):
+        raw, unit = m.group(1), m.group(2)
+    elif "/" in raw:
+        left, right = raw.rsplit("/", 1)
+        if left and re.fullmatch(r"\s*[A-Za-zµμΩ°℃.·]+\s*", right):
+            raw, unit = left, right
+    name = re.sub(r"[\s_\-.]", "", raw.lower())
+    if unit is not None:
+        unit = re.sub(r"[\s.·*\-]", "", unit.lower())
+    return name, unit
+
+
+def _as_seconds(col: pd.Series, scale: float) -> np.ndarray:
+    if pd.api.types.is_timedelta64_dtype(col):
+        return col.dt.total_seconds().to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(col):
+        return col.to_numpy(dtype=float) * scale
+    num = pd.to_numeric(col, errors="coerce")
+    if num.notna().mean() > 0.99:
+        return num.to_numpy(dtype=float) * scale
+    text = col.astype(str).str.strip().str.replace(r"^(\d+)\s*d(?:ays?)?[\s-]*", r"\1 days ",
+                                                   regex=True)
+    return pd.to_timedelta(text, errors="coerce").dt.total_seconds().to_numpy(dtype=float)
+
+
+def _map_columns(frame: pd.DataFrame, path: Path, fmt: str,
+                 skip: tuple[str, ...] = ()) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """BDF columns (SI) from a cycler table whose column names follow common conventions."""
+    parsed = {col: _split_header(col) for col in frame.columns}
+    by_name: dict[str, list[Any]] = {}
+    for col, (name, _) in parsed.items():
+        by_name.setdefault(name, []).append(col)
+    out: dict[str, np.ndarray] = {}
+    used: dict[str, str] = {}
+    for label, (kind, aliases) in _FIELDS.items():
+        if label in skip:
+            continue
+        for alias in aliases:
+            cols = [c for c in by_name.get(alias, []) if c not in used.values()]
+            if not cols:
+                continue
+            col = cols[0]
+            name, unit = parsed[col]
+            unit = _NAME_UNITS.get(name, _DEFAULT_UNIT[kind]) if unit is None else unit
+            scale = _UNITS[kind].get(unit)
+            if scale is None:
+                if label in (TIME, VOLTAGE, CURRENT):
+                    raise DataFileError(f"{path}: column {col!r} has unit {unit!r}, which "
+                                        f"tfalab cannot convert to {label!r}")
+                continue
+            if kind == "time":
+                values = _as_seconds(frame[col], scale)
+            else:
+                values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+                values = values * scale if scale != 1.0 else values
+            out[label] = values
+            used[label] = str(col)
+            break
+    missing = [lab for lab in (TIME, VOLTAGE, CURRENT) if lab not in out]
+    if missing:
+        raise DataFileError(f"{path}: {fmt} data lacks the required column(s) for "
+                            f"{missing}; columns found: {[str(c) for c in frame.columns]}")
+    info: dict[str, Any] = {"columns": used}
+    state = next((c for c in frame.columns if parsed[c][0] in _STATE
+                  and not pd.api.types.is_numeric_dtype(frame[c])), None)
+    if state is not None and not np.any(out[CURRENT] < 0):
+        dis = frame[state].astype(str).str.contains(_DISCHARGE_STATE).to_numpy()
+        if dis.any():
+            out[CURRENT] = np.where(dis, -np.abs(out[CURRENT]), out[CURRENT])
+            info["current_sign_from"] = str(state)
+    stamp = next((c for c in frame.columns if parsed[c][0] in _DATETIME), None)
+    if stamp is not None:
+        first = pd.to_datetime(frame[stamp].iloc[:1], errors="coerce").iloc[0] \
+            if len(frame) else pd.NaT
+        if pd.notna(first):
+            info["start_time"] = pd.Timestamp(first).isoformat()
+    return out, info
+
+
+# --- readers -------------------------------------------------------------------------------
+def _library_error(path: Path, fmt: str, exc: BaseException) -> DataFileError:
+    return DataFileError(f"{path}: cannot read as {fmt} (damaged, truncated or not this "
+                         f"format): {type(exc).__name__}: {exc}")
+
+
+def _read_mpr(path: Path, kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    from galvani import BioLogic
+
+    try:
+        mpr = BioLogic.MPRfile(str(path))
+        frame = pd.DataFrame(mpr.data)
+    except Exception as exc:  # galvani raises ValueError, struct.error, NotImplementedError...
+        raise _library_error(path, "biologic-mpr", exc) from None
+    cols, info = _map_columns(frame, path, "biologic-mpr")
+    stamp = getattr(mpr, "timestamp", None) or getattr(mpr, "startdate", None)
+    if stamp is not None:
+        info["start_time"] = stamp.isoformat()
+    _add_step_changes(cols, frame, ("half cycle",))
+    return cols, info
+
+
+def _add_step_changes(cols: dict[str, np.ndarray], frame: pd.DataFrame,
+                      extra: tuple[str, ...]) -> None:
+    keys = [cols[k] for k in (STEP_INDEX, CYCLE) if k in cols]
+    keys += [frame[c].to_numpy(dtype=float) for c in extra if c in frame]
+    if keys:
+        cols["_step_keys"] = np.vstack(keys)
+
+
+def _read_mpt(path: Path, kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    with open(path, "rb") as f:
+        raw = f.read(65536)
+    text = raw.decode("latin-1")
+    m = re.search(r"Nb header lines\s*:\s*(\d+)", text)
+    lines = text.splitlines()
+    if not m:
+        raise DataFileError(f"{path}: EC-Lab text file without 'Nb header lines : N'")
+    n_header = int(m.group(1))
+    header = lines[:n_header]
+    info: dict[str, Any] = {}
+    for line in header:
+        if line.startswith("Run on channel"):
+            info["channel"] = line.split(":", 1)[1].strip()
+        elif line.startswith("Acquisition started on"):
+            info["start_time"] = line.split(":", 1)[1].strip()
+        elif line.startswith("Device :"):
+            info["device"] = line.split(":", 1)[1].strip()
+    sample = lines[n_header] if len(lines) > n_header else ""
+    decimal = "," if ("," in sample and "." not in sample) else "."
+    try:
+        frame = pd.read_csv(path, sep="\t", skiprows=n_header - 1, encoding="latin-1",
+                            decimal=decimal, low_memory=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise _library_error(path, "biologic-mpt", exc) from None
+    frame = frame.loc[:, [not str(c).startswith("Unnamed") for c in frame.columns]]
+    start = info.pop("start_time", None)
+    cols, more = _map_columns(frame, path, "biologic-mpt")
+    info |= more
+    if start:
+        info["start_time"] = start
+    _add_step_changes(cols, frame, ("half cycle",))
+    return cols, info
+
+
+def _read_excel(path: Path, sheets: list[str] | None, fmt: str) -> dict[str, pd.DataFrame]:
+    try:
+        return pd.read_excel(path, sheet_name=sheets, engine="openpyxl")
+    except DataFileError:
+        raise
+    except Exception as exc:  # zipfile, openpyxl, xml errors on damaged files
+        raise _library_error(path, fmt, exc) from None
+
+
+def _read_arbin_xlsx(path: Path,
+                     kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    names = _sheet_names(path)
+    data_sheets = [s for s in names if re.match(r"(?i)channel", s)]
+    if not data_sheets:
+        raise DataFileError(f"{path}: Arbin workbook without 'Channel_*' data sheets "
+                            f"(sheets: {names})")
+    wanted = data_sheets + [s for s in names if s.lower() == "global_info"]
+    book = _read_excel(path, wanted, "arbin-xlsx")
+    frame = pd.concat([book[s] for s in data_sheets], ignore_index=True)
+    if frame.empty:
+        raise DataFileError(f"{path}: the Arbin data sheets {data_sheets} hold no rows")
+    cols, info = _map_columns(frame, path, "arbin-xlsx")
+    m = re.match(r"(?i)channel[_\s]*(\d+)", data_sheets[0])
+    if m:
+        info["channel"] = m.group(1)
+    glob = next((book[s] for s in book if s.lower() == "global_info"), None)
+    if glob is not None:
+        info |= _arbin_global(glob)
+    info["sheets"] = data_sheets
+    _add_step_changes(cols, frame, ())
+    return cols, info
+
+
+def _arbin_global(glob: pd.DataFrame) -> dict[str, Any]:
+    """Channel, start time, schedule from Arbin's ``Global_Info`` sheet (a key row, a value
+    row below it)."""
+    out: dict[str, Any] = {}
+    values = glob.astype(object).to_numpy()
+    keys = {"Channel": "channel", "Start DateTime": "start_time",
+            "Schedule File Name": "schedule", "Software Version": "software"}
+    for r in range(values.shape[0] - 1):
+        for c in range(values.shape[1]):
+            key = values[r, c]
+            if isinstance(key, str) and key.strip() in keys:
+                val = values[r + 1, c]
+                if val is not None and not (isinstance(val, float) and np.isnan(val)):
+                    val = val.isoformat() if hasattr(val, "isoformat") else str(val)
+                    out[keys[key.strip()]] = val
+    return out
+
+
+def _read_arbin_csv(path: Path,
+                    kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    try:
+        frame = pd.read_csv(path, low_memory=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise _library_error(path, "arbin-csv", exc) from None
+    cols, info = _map_columns(frame, path, "arbin-csv")
+    _add_step_changes(cols, frame, ())
+    return cols, info
+
+
+def _read_neware(path: Path,
+                 kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    import logging
+
+    import NewareNDA
+    from NewareNDA import NewareNDA as NewareNda
+    from NewareNDA import NewareNDAx as NewareNdax
+
+    fmt = "neware-ndax" if zipfile.is_zipfile(path) else "neware-nda"
+    cycle_mode = kw.get("cycle_mode", "chg")
+    log = logging.getLogger("NewareNDA")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        if fmt == "neware-ndax":
+            frame = NewareNdax.read_ndax(str(path), software_cycle_number=True,
+                                       cycle_mode=cycle_mode)
+        else:
+            frame = NewareNda.read_nda(str(path), True, cycle_mode)
+    except Exception as exc:  # NewareNDA raises ValueError, KeyError, struct.error...
+        raise _library_error(path, fmt, exc) from None
+    finally:
+        log.setLevel(level)
+    if frame is None or len(frame) == 0:
+        raise DataFileError(f"{path}: the Neware file holds no data records")
+    info: dict[str, Any] = {}
+    try:
+        meta = NewareNDA.read_metadata(str(path)) if fmt == "neware-ndax" else {}
+    except Exception:  # metadata is optional
+        meta = {}
+    test_info = (meta.get("TestInfo") or {}).get("TestInfo") or {}
+    if test_info:
+        info["channel"] = "-".join(str(test_info.get(k, "?"))
+                                   for k in ("DevID", "UnitID", "ChlID"))
+        if test_info.get("StartTime"):
+            info["start_time"] = test_info["StartTime"].replace(" ", "T")
+        if test_info.get("StepName"):
+            info["schedule"] = test_info["StepName"]
+    if "Time" not in frame or "Step" not in frame:
+        raise DataFileError(f"{path}: Neware data lacks the 'Time'/'Step' columns "
+                            f"(columns: {list(frame.columns)})")
+    # NewareNDA's "Time" is the step time: rebuild the test time step by step
+    step_time = frame["Time"].to_numpy(dtype=float)
+    step = frame["Step"].to_numpy()
+    new = np.flatnonzero(np.diff(step) != 0) + 1
+    offset = np.zeros(len(frame))
+    if len(new):
+        ends = step_time[new - 1]
+        offset_at = np.cumsum(ends)
+        offset = np.repeat(np.concatenate(([0.0], offset_at)),
+                           np.diff(np.concatenate(([0], new, [len(frame)]))))
+    work = frame.drop(columns=["Time", "Step_Index"], errors="ignore").copy()
+    work["Test Time(s)"] = step_time + offset
+    work["Step_Index"] = frame.get("Step_Index", step)
+    if "Timestamp" in frame and "start_time" not in info and len(frame):
+        info["start_time"] = pd.Timestamp(frame["Timestamp"].iloc[0]).isoformat()
+    work = work.drop(columns=["Timestamp", "Step", "Index"], errors="ignore")
+    cols, more = _map_columns(work, path, fmt)
+    more.pop("start_time", None)
+    info = more | info
+    cols[STEP] = step.astype(np.int64)
+    return cols, info
+
+
+def _read_land(path: Path, kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    book = _read_excel(path, None, "land-xlsx")
+    errors = []
+    for name, frame in book.items():
+        if frame.empty:
+            continue
+        try:
+            cols, info = _map_columns(frame, path, "land-xlsx")
+        except DataFileError as exc:
+            errors.append(f"sheet {name!r}: {exc}")
+            continue
+        info["sheet"] = name
+        _add_step_changes(cols, frame, ())
+        return cols, info
+    detail = "; ".join(errors) if errors else "all sheets are empty"
+    raise DataFileError(f"{path}: no sheet of this Excel workbook holds cycler data with "
+                        f"time, voltage and current columns ({detail})")
+
+
+def _read_maccor(path: Path,
+                 kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    with open(path, "rb") as f:
+        text = f.read(65536).decode("latin-1")
+    lines = text.splitlines()
+    idx = next((k for k, line in enumerate(lines)
+                if "\t" in line and re.search(r"(?i)(^|\t)\s*(rec#?|amps|volts)\s*(\t|$)",
+                                              line)), None)
+    if idx is None:
+        raise DataFileError(f"{path}: Maccor text file without a column header line "
+                            f"(Rec#, Amps, Volts ...)")
+    info: dict[str, Any] = {}
+    for line in lines[:idx]:
+        key, _, val = line.partition(":")
+        if re.match(r"(?i)\s*date of test", key):
+            info["start_time"] = val.strip()
+        elif re.match(r"(?i)\s*filename", key):
+            info["original_file"] = val.strip()
+    try:
+        frame = pd.read_csv(path, sep="\t", skiprows=idx, encoding="latin-1",
+                            low_memory=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise _library_error(path, "maccor-txt", exc) from None
+    frame = frame.loc[:, [not str(c).startswith("Unnamed") for c in frame.columns]]
+    start = info.pop("start_time", None)
+    cols, more = _map_columns(frame, path, "maccor-txt")
+    info |= more
+    if start:
+        info["start_time"] = start
+    _add_step_changes(cols, frame, ())
+    return cols, info
+
+
+def _load_bdf(path: Path, fmt: str) -> CellTest:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if fmt == "bdf-parquet":
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise _library_error(path, fmt, exc) from None
+        raw = (table.schema.metadata or {}).get(_META_KEY)
+        meta = json.loads(raw) if raw else {}
+        frame = table.to_pandas()
+    else:
+        try:
+            frame = pd.read_csv(path)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise _library_error(path, fmt, exc) from None
+        side = _sidecar(path)
+        try:
+            meta = json.loads(side.read_text()) if side.is_file() else {}
+        except json.JSONDecodeError as exc:
+            raise DataFileError(f"{side}: corrupt metadata JSON ({exc})") from None
+    missing = [c for c in (TIME, VOLTAGE, CURRENT) if c not in frame.columns]
+    if missing:
+        raise DataFileError(f"{path}: {fmt} file lacks the required column(s) {missing}; "
+                            f"columns found: {list(frame.columns)}")
+    if frame.empty:
+        raise DataFileError(f"{path}: the file holds a header but no data rows")
+    try:
+        return CellTest(frame, meta, where=str(path))
+    except CellTestError as exc:
+        raise DataFileError(str(exc)) from None
+
+
+_READERS: dict[str, Callable[[Path, dict[str, Any]],
+                             tuple[dict[str, np.ndarray], dict[str, Any]]]] = {
+    "biologic-mpr": _read_mpr, "biologic-mpt": _read_mpt, "arbin-xlsx": _read_arbin_xlsx,
+    "arbin-csv": _read_arbin_csv, "neware-ndax": _read_neware, "neware-nda": _read_neware,
+    "land-xlsx": _read_land, "maccor-txt": _read_maccor,
+}
+
+_ORDER = (TIME, VOLTAGE, CURRENT, CYCLE, STEP, STEP_INDEX, "Charging Capacity / Ah",
+          "Discharging Capacity / Ah", "Step Capacity / Ah", "Charging Energy / Wh",
+          "Discharging Energy / Wh", "Surface Temperature / degC", "Internal Resistance / ohm")
+
+
+def _finish(cols: dict[str, np.ndarray], info: dict[str, Any], path: Path,
+            fmt: str) -> CellTest:
+    keys = cols.pop("_step_keys", None)
+    t, v, i = cols[TIME], cols[VOLTAGE], cols[CURRENT]
+    if len(t) == 0:
+        raise DataFileError(f"{path}: the {fmt} file holds no data rows")
+    good = np.isfinite(t) & np.isfinite(v) & np.isfinite(i)
+    dropped = int((~good).sum())
+    if not good.any():
+        raise DataFileError(f"{path}: no row of the {fmt} file has a finite time, voltage "
+                            f"and current")
+    if STEP not in cols and keys is not None:
+        k = keys[:, good]
+        change = np.any(k[:, 1:] != k[:, :-1], axis=0)
+        cols[STEP] = np.concatenate(([1], 1 + np.cumsum(change))).astype(np.int64)
+        cols = {lab: arr[good] if lab != STEP else arr for lab, arr in cols.items()}
+    else:
+        cols = {lab: arr[good] for lab, arr in cols.items()}
+    t = cols[TIME]
+    if len(t) > 1 and np.any(np.diff(t) < 0):
+        r = int(np.argmax(np.diff(t) < 0)) + 1
+        raise DataFileError(f"{path}: the test time goes backwards at data row {r} "
+                            f"({t[r - 1]} s -> {t[r]} s); is this several tests in one file?")
+    for lab in (CYCLE, STEP_INDEX):
+        if lab in cols and np.all(np.isfinite(cols[lab])):
+            cols[lab] = cols[lab].astype(np.int64)
+    frame = pd.DataFrame({lab: cols[lab] for lab in _ORDER if lab in cols})
+    meta: dict[str, Any] = {"source": "lab", "source_file": str(path), "format": fmt,
+                            "instrument": _INSTRUMENT.get(fmt, fmt),
+                            "positive_current": "charge", "current_sign": SIGN_NOTE}
+    meta |= {k: v for k, v in info.items() if v is not None}
+    if dropped:
+        meta["dropped_rows"] = dropped
+    try:
+        return CellTest(frame, meta, where=str(path))
+    except CellTestError as exc:
+        raise DataFileError(str(exc)) from None
+
+
+def _area_m2(area: str | float | None) -> float | None:
+    if area is None:
+        return None
+    value = to_si(area, "area") if isinstance(area, str) else float(area)
+    if not (np.isfinite(value) and value > 0):
+        raise DataFileError(f"electrode area must be a positive area, got {area!r}")
+    return float(value)
+
+
+def load(path: str | Path, area: str | float | None = None, format: str | None = None,
+         **kw: Any) -> CellTest:
+    """Read a cycler file (any of :data:`FORMATS`) into a :class:`~tfalab.CellTest`.
+
+    Parameters
+    ----------
+    path : the file.
+    area : electrode area, ``"0.785 cm2"`` or m² as a float; stored as
+        ``metadata["electrode_area_m2"]`` so that current density works.
+    format : one of :data:`FORMATS` (or a short alias: ``mpr``, ``arbin``, ``ndax``,
+        ``maccor`` ...) to override detection from the content.
+    kw : ``cycle_mode`` for Neware files (``"chg"``, ``"dchg"``, ``"auto"``).
+
+    Returns a CellTest with SI columns ``Test Time / s``, ``Voltage / V``, ``Current / A``
+    (sign as the cycler recorded it), and where the file has them ``Cycle Count / 1``,
+    ``Step Count / 1``, ``Step Index / 1``, capacities (Ah), energies (Wh). Metadata:
+    ``source_file``, ``format``, ``instrument``, ``channel``, ``start_time``,
+    ``positive_current``, ``electrode_area_m2``.
+
+    Raises :class:`~tfalab.errors.DataFileError` (naming the file and the problem) for
+    unknown, empty, truncated or damaged files and for missing columns.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "maccor.txt"
+    >>> _ = p.write_text("Rec#\\tCyc#\\tStep\\tTestTime\\tAmps\\tVolts\\tState\\n"
+    ...                  "1\\t1\\t1\\t0\\t0.001\\t3.0\\tC\\n2\\t1\\t2\\t10\\t0.001\\t2.9\\tD\\n")
+    >>> t = load(p)
+    >>> t.current.tolist(), t.metadata["format"]
+    ([0.001, -0.001], 'maccor-txt')
+    """
+    path = Path(path)
+    if format is None:
+        fmt = detect_format(path)
+    else:
+        fmt = _ALIASES.get(format.lower(), format.lower())
+        if fmt not in FORMATS:
+            raise DataFileError(f"{path}: unknown format {format!r}; known: "
+                                f"{', '.join(FORMATS)}")
+        if not path.is_file():
+            raise DataFileError(f"{path}: no such file")
+        if path.stat().st_size == 0:
+            raise DataFileError(f"{path}: the file is empty")
+    area_m2 = _area_m2(area)
+    if fmt.startswith("bdf-"):
+        test = _load_bdf(path, fmt)
+        test.metadata.setdefault("source_file", str(path))
+        test.metadata.setdefault("format", fmt)
+    else:
+        cols, info = _READERS[fmt](path, kw)
+        test = _finish(cols, info, path, fmt)
+    if area_m2 is not None:
+        test.metadata["electrode_area_m2"] = area_m2
+    return test
