@@ -38,6 +38,7 @@ from tfalab.cell.cathodes import cathode_constant, cathode_kind
 from tfalab.cell.full import FullCell
 from tfalab.cell.full_parameters import full_parameters, make_full_cathode
 from tfalab.cell.parameters import make_anode
+from tfalab.cell.stepping import Built, build
 from tfalab.celltest import CellTest
 from tfalab.errors import ProtocolError, SimulationError
 from tfalab.materials import get_phase
@@ -173,39 +174,11 @@ def _model() -> FullCell:
     return FullCell()
 
 
-@dataclass
-class _Built:
-    model: Any
-    solver: Any
-    outputs: Any
-
-
-_BUILT: dict[str, _Built] = {}
 _INPUTS = ("Current function [A]", "Direction", "Cut-off voltage [V]")
 
 
-def _build(params: dict[str, Any]) -> _Built:
-    key = json.dumps({k: (v.__name__ if callable(v) else v) for k, v in params.items()},
-                     sort_keys=True, default=str)
-    if key in _BUILT:
-        return _BUILT[key]
-    import casadi
-
-    pv = pybamm.ParameterValues({**params, "Current function [A]": "[input]"})
-    sim = pybamm.Simulation(_model(), parameter_values=pv)
-    sim.build()
-    model = sim.built_model
-    t, y = casadi.MX.sym("t"), casadi.MX.sym("y", model.len_rhs_and_alg)
-    u = casadi.MX.sym("u", 3)
-    inputs = {name: u[k] for k, name in enumerate(_INPUTS)}
-    exprs = [sim._disc.process_symbol(pv.process_symbol(_model().variables[v]))
-             .to_casadi(t, y, inputs=inputs) for v in COLUMNS.values()]
-    outputs = casadi.Function("outputs", [t, y, u], [casadi.vertcat(*exprs)])
-    built = _Built(model, pybamm.IDAKLUSolver(rtol=1e-6, atol=1e-8), outputs)
-    if len(_BUILT) > 16:
-        _BUILT.clear()
-    _BUILT[key] = built
-    return built
+def _build(params: dict[str, Any]) -> Built:
+    return build(_model(), params, list(COLUMNS.values()), _INPUTS, atol=1e-8, cache_size=16)
 
 
 def run(config: FullConfig) -> FullResult:
@@ -276,7 +249,7 @@ def run(config: FullConfig) -> FullResult:
 
 
 def _result(config: FullConfig, params: dict[str, Any], ts: list, ys: list, us: list,
-            steps: list, built: _Built, rows: list, termination: str) -> FullResult:
+            steps: list, built: Built, rows: list, termination: str) -> FullResult:
     if ts:
         t = np.concatenate(ts)
         y = np.concatenate(ys, axis=1)

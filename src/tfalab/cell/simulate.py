@@ -27,6 +27,7 @@ import pybamm
 from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
 from tfalab.cell.parameters import make_anode, symmetric_parameters
+from tfalab.cell.stepping import Built, build
 from tfalab.cell.symmetric import SymmetricCell
 from tfalab.celltest import CellTest
 from tfalab.errors import ParameterError, SimulationError
@@ -125,45 +126,12 @@ def _model() -> SymmetricCell:
     return SymmetricCell()
 
 
-@dataclass
-class _Built:
-    """A parameterised, discretised SymmetricCell with current as an input, and its outputs."""
-
-    model: Any
-    solver: Any
-    outputs: Any  #: casadi Function (t, y, inputs) -> all CellTest columns
-
-
-_BUILT: dict[str, _Built] = {}
-
-
-def _build(params: dict[str, Any]) -> _Built:
-    key = json.dumps(params, sort_keys=True, default=str)
-    if key in _BUILT:
-        return _BUILT[key]
-    import casadi
-
-    pv = pybamm.ParameterValues({**params, "Current function [A]": "[input]"})
-    sim = pybamm.Simulation(_model(), parameter_values=pv)
-    sim.build()
-    model = sim.built_model
-    t, y = casadi.MX.sym("t"), casadi.MX.sym("y", model.len_rhs_and_alg)
-    u = casadi.MX.sym("u", 1)
-    inputs = {"Current function [A]": u}
-    exprs = []
-    for var in COLUMNS.values():
-        symbol = sim._disc.process_symbol(pv.process_symbol(_model().variables[var]))
-        exprs.append(symbol.to_casadi(t, y, inputs=inputs))
-    outputs = casadi.Function("outputs", [t, y, u], [casadi.vertcat(*exprs)])
-    built = _Built(model, pybamm.IDAKLUSolver(rtol=1e-6, atol=1e-9), outputs)
-    if len(_BUILT) > 32:
-        _BUILT.clear()
-    _BUILT[key] = built
-    return built
+def _build(params: dict[str, Any]) -> Built:
+    return build(_model(), params, list(COLUMNS.values()))
 
 
 def _frame(ts: list[np.ndarray], ys: list[np.ndarray], us: list[np.ndarray],
-           steps: list[np.ndarray], built: _Built) -> pd.DataFrame:
+           steps: list[np.ndarray], built: Built) -> pd.DataFrame:
     t = np.concatenate(ts)
     y = np.concatenate(ys, axis=1)
     u = np.concatenate(us)
