@@ -411,6 +411,17 @@ def _voltage_plot(test, path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def _attach_optional_groups() -> None:
+    from tfalab.atomistic.cli import atomistic
+    from tfalab.microstructure.cli import microstructure
+
+    cli.add_command(microstructure)
+    cli.add_command(atomistic)
+
+
+_attach_optional_groups()
+
+
 def main() -> None:
     """Entry point: tfalab errors become a one-line message and exit code 2."""
     try:

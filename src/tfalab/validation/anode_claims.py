@@ -67,33 +67,63 @@ def c4(ctx: Context) -> Answer:
     li_stripped = li.strip("5 mAh/cm2")
     chi = tfa.collapse_fraction
     rigid = _tfa(collapse_fraction="rigid").strip("5 mAh/cm2").porosity
+    from tfalab.microstructure.paper import paper_cycle
+
+    vf, vr = paper_cycle("fitted"), paper_cycle("rigid")
+    pf, pr = vf["porosity"], vr["porosity"]
+    voxel = (f"; voxel model (12.8 um slab of 100 nm voxels, same utilisation): "
+             f"{100 * pf['stripped']:.1f} % with the fitted collapse, "
+             f"{100 * pr['stripped']:.1f} % with a rigid skeleton")
     return Answer(
         values={"porosity_after_strip": 100 * stripped.porosity,
                 "porosity_after_replate": 100 * replated.porosity,
                 "tfa_thickness_change": 1e6 * (tfa.thickness - stripped.thickness),
                 "li_thickness_change": 1e6 * (li.thickness - li_stripped.thickness)},
-        notes={"porosity_after_strip": f"calibration: collapse fraction {chi:.4f} fitted here",
+        notes={"porosity_after_strip": (f"calibration: collapse fraction {chi:.4f} fitted "
+                                        f"here{voxel}"),
                "porosity_after_replate": ("the bookkeeping is a state function: plating back "
                                           "returns exactly to 6.6 %; the paper's 7.1 % is a "
-                                          "0.5-point irreversibility it does not model"),
+                                          "0.5-point irreversibility it does not model; voxel "
+                                          f"model: {100 * pr['replated']:.1f} % (rigid), "
+                                          f"{100 * pf['replated']:.1f} % (fitted collapse, "
+                                          "irreversible: the plated Li fills every pore and "
+                                          "grows at the face)"),
                "tfa_thickness_change": (f"a rigid skeleton would give 0 um and "
-                                        f"{100 * rigid:.1f} % porosity")},
-        figures=[_strip_plate_figure(ctx)])
+                                        f"{100 * rigid:.1f} % porosity; voxel model "
+                                        f"{1e6 * vf['tfa_thickness_change']:.2f} um (fitted "
+                                        f"collapse), {1e6 * vr['tfa_thickness_change']:.2f} um "
+                                        "(rigid)"),
+               "li_thickness_change": (f"voxel model (bare-Li slab): "
+                                       f"{1e6 * vf['li_thickness_change']:.2f} um")},
+        figures=[_strip_plate_figure(ctx), _voxel_figure(ctx, vf, "fitted"),
+                 _voxel_figure(ctx, vr, "rigid")])
 
 
 @answers("C5")
 def c5(ctx: Context) -> Answer:
     tfa = _tfa()
     need = 2 * MAH_CM2 * tfa.li_volume_per_charge / tfa.thickness
+    from tfalab.microstructure.paper import paper_cycle
+
+    vf, vr = paper_cycle("fitted"), paper_cycle("rigid")
+    ct, model, rig = vf["pore_size"]["ct"], vf["pore_size"]["model"], vr["pore_size"]["ct"]
+    why = ("median local pore diameter by pore volume; pores set by the spacing of random "
+           "100-400 nm fibres at 19 vol% (mean free path between fibres ~1 um): the model's "
+           "pores cannot outgrow the inter-fibre cells, so the paper's 7 um pores point to "
+           "skeleton heterogeneity at larger scales (fibre bundles, Fig. S1) not in the model")
     return Answer(
-        values={"pore_accommodation": tfa.pore_capacity() / MAH_CM2},
+        values={"pore_accommodation": tfa.pore_capacity() / MAH_CM2,
+                "pore_size_initial": 1e6 * ct["as_made"],
+                "pore_size_after_strip": 1e6 * ct["stripped"]},
         notes={"pore_accommodation": (
             f"6.6 % of 100 um holds {tfa.pore_capacity() / MAH_CM2:.2f} mAh/cm2 of dense Li; "
-            f"~2 mAh/cm2 would need {100 * need:.1f} % porosity; pore sizes await the "
-            "microstructure model (issue 6)"),
-            "pore_size_initial": "not yet covered (tfalab.microstructure, issue #6)",
-            "pore_size_after_strip": "not yet covered (tfalab.microstructure, issue #6)"},
-        figures=[_strip_plate_figure(ctx)])
+            f"~2 mAh/cm2 would need {100 * need:.1f} % porosity"),
+            "pore_size_initial": (f"voxel model seen at the CT's 0.3 um voxel; at the model's "
+                                  f"100 nm: {1e6 * model['as_made']:.2f} um; {why}"),
+            "pore_size_after_strip": (f"voxel model (fitted collapse) at 0.3 um voxels; at "
+                                      f"100 nm: {1e6 * model['stripped']:.2f} um; rigid "
+                                      f"skeleton: {1e6 * rig['stripped']:.2f} um; {why}")},
+        figures=[_strip_plate_figure(ctx), _voxel_figure(ctx, vf, "fitted")])
 
 
 # --- figures ---------------------------------------------------------------------------
@@ -162,3 +192,17 @@ def _strip_plate_figure(ctx: Context) -> Path:
     a.legend(fontsize=8)
     b.legend(fontsize=8)
     return _save(fig, path)
+
+
+def _voxel_figure(ctx: Context, run: dict, label: str) -> Path:
+    """x-z sections of the voxel TFA as made, stripped, re-plated (cf. paper Fig. 5e-g)."""
+    from tfalab.microstructure.plots import plot_sequence
+
+    path = ctx.figure_path(f"microstructure_strip_plate_{label}.png")
+    if path.exists():
+        return path
+    st = run["states"]
+    return plot_sequence([("as made", st["as_made"]), ("stripped", st["stripped"]),
+                          ("re-plated", st["replated"])], path,
+                         title=f"voxel TFA (collapse: {label}), 5 mAh/cm2 scaled to the slab; "
+                               "pores blue, skeleton dark")

@@ -22,7 +22,8 @@ from tfalab.errors import ClaimError
 #: Modules whose import registers answerers. Later capabilities append theirs.
 ANSWER_MODULES = ["tfalab.validation.anode_claims", "tfalab.validation.cell_claims",
                   "tfalab.validation.full_claims", "tfalab.validation.lab_claims",
-                  "tfalab.validation.xrd_claims"]
+                  "tfalab.validation.xrd_claims", "tfalab.validation.microstructure_claims",
+                  "tfalab.validation.atomistic_claims"]
 
 
 @dataclass

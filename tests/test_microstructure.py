@@ -1,0 +1,261 @@
+"""Voxel microstructures: generation, charge balance, strip/plate, metrics, bridge, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tfalab.anode import MAH_CM2, CompositeAnode
+from tfalab.errors import CapacityError, DataFileError, ParameterError
+from tfalab.microstructure import (
+    LI,
+    OUTSIDE,
+    PORE,
+    SKELETON,
+    Microstructure,
+    bare_li,
+    charge_per_voxel,
+    effective_parameters,
+    from_ct,
+    generate,
+    load,
+    measure,
+    percolation_threshold,
+    plate,
+    strip,
+    voxels_for,
+)
+from tfalab.microstructure.cli import microstructure
+from tfalab.microstructure.metrics import (
+    chord_length,
+    coarsen,
+    contact_fractions,
+    effective_modulus,
+    percolates,
+    pore_sizes,
+    specific_surface,
+    tortuosity,
+)
+
+
+@pytest.fixture(scope="module")
+def tfa() -> Microstructure:
+    return generate(shape=(48, 32, 32), seed=3)
+
+
+def test_generation_matches_composition_and_is_reproducible(tfa):
+    an = CompositeAnode()
+    assert tfa.fraction(PORE) == pytest.approx(an.porosity, abs=1e-4)
+    assert tfa.fraction(SKELETON) == pytest.approx(an.skeleton_volume_fraction, abs=0.02)
+    again = generate(shape=(48, 32, 32), seed=3)
+    assert np.array_equal(again.labels, tfa.labels)
+    assert not np.array_equal(generate(shape=(48, 32, 32), seed=4).labels, tfa.labels)
+    # pores sit in the Li, never on a fibre; bare Li has no skeleton
+    assert bare_li((8, 8, 8)).fraction(SKELETON) == 0.0
+    assert generate(CompositeAnode.bare_li("10 um"), shape=(8, 8, 8)).fraction(LI) == 1.0
+
+
+def test_bad_input():
+    with pytest.raises(ParameterError):
+        generate(shape=(1, 8, 8))
+    with pytest.raises(ParameterError):
+        generate(voxel_size="-1 nm")
+    with pytest.raises(ParameterError):
+        Microstructure(np.full((2, 2, 2), 7, np.uint8), 1e-7)
+    with pytest.raises(ParameterError):
+        strip(bare_li((8, 4, 4)), "-1 mAh/cm2")
+
+
+def test_save_load_roundtrip(tmp_path, tfa):
+    for name in ("m.npz", "m.tif"):
+        p = tfa.save(tmp_path / name)
+        back = load(p)
+        assert np.array_equal(back.labels, tfa.labels)
+        assert back.voxel_size == tfa.voxel_size
+        assert back.metadata["seed"] == 3
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(DataFileError):
+        load(tmp_path / "junk.npz")
+    with pytest.raises(DataFileError):
+        load(tmp_path / "missing.npz")
+
+
+def test_charge_balance_to_the_voxel(tfa):
+    qv = charge_per_voxel(tfa)
+    # a molar volume of Li: a³/V_m F
+    assert qv == pytest.approx(tfa.voxel_volume / 1.2998e-5 * 96485.33, rel=1e-3)
+    q = 0.37 * MAH_CM2
+    n_expected = math.floor(q * tfa.face_area / qv)
+    s = strip(tfa, q)
+    moved = int((s.labels == PORE).sum() - (tfa.labels == PORE).sum())
+    assert moved == n_expected == s.metadata["ledger"]["net_voxels_stripped"]
+    # sub-voxel remainder carried: many small steps move as many voxels as one big one
+    small = tfa
+    for _ in range(10):
+        small = strip(small, q / 10)
+    assert small.metadata["ledger"]["net_voxels_stripped"] == n_expected
+    assert voxels_for(tfa, q) == pytest.approx(q * tfa.face_area / qv)
+
+
+def test_bare_li_recedes_by_the_charge():
+    li = bare_li((100, 16, 16))
+    s = strip(li, "1 mAh/cm2")
+    # 1 mAh/cm2 of Li is 4.85 um; to the voxel
+    exact = MAH_CM2 * CompositeAnode.bare_li().li_volume_per_charge   # 4.85 um
+    assert 0 <= exact - (li.thickness - s.thickness) < li.voxel_size / 256
+    assert s.fraction(PORE) == 0.0
+    assert contact_fractions(s)["solid"] == 1.0
+    assert (s.labels[-1] == OUTSIDE).any()
+    back = plate(s, "1 mAh/cm2")
+    assert back.thickness == pytest.approx(li.thickness)
+    with pytest.raises(CapacityError):
+        strip(li, "100 mAh/cm2")
+
+
+def test_tfa_strips_from_the_bulk_and_plate_returns_porosity(tfa):
+    q = 5 * MAH_CM2 * tfa.thickness / 100e-6
+    s = strip(tfa, q)  # rigid skeleton: no thickness change, pores open inside
+    assert s.thickness == tfa.thickness
+    assert s.fraction(PORE) > 0.25
+    assert np.array_equal(s.labels == SKELETON, tfa.labels == SKELETON)
+    back = plate(s, q)
+    assert back.fraction(PORE) == pytest.approx(tfa.fraction(PORE), abs=1e-9)
+    assert back.thickness == tfa.thickness
+    # fitted collapse: as the 0D bookkeeping, 6.6 -> 25.7 % and thickness loss
+    f = strip(tfa, q, collapse_fraction="fitted")
+    zero_d = CompositeAnode().state_after(5 * MAH_CM2)
+    assert f.fraction(PORE) == pytest.approx(zero_d.porosity, abs=0.005)
+    loss = (tfa.thickness - f.thickness) / tfa.thickness * 100e-6
+    assert loss == pytest.approx(zero_d and (100e-6 - zero_d.thickness), rel=0.02)
+    # plating past the pores grows at the face
+    more = plate(f, q)
+    assert more.fraction(PORE) < 0.01
+    assert more.metadata["ledger"]["voxels_grown_at_interface"] > 0
+
+
+def test_stripping_past_the_inventory_raises(tfa):
+    with pytest.raises(CapacityError, match="inventory"):
+        strip(tfa, 20 * MAH_CM2 * tfa.thickness / 100e-6)
+
+
+def test_metrics_on_analytic_cases():
+    a = 1e-6
+    # a slab: half Li, half skeleton, interface normal to z
+    lab = np.full((10, 6, 6), LI, np.uint8)
+    lab[5:] = SKELETON
+    ms = Microstructure(lab, a)
+    assert specific_surface(ms, LI, SKELETON, isotropic=False) == pytest.approx(0.1 / a)
+    assert not percolates(lab == LI)
+    assert tortuosity(lab == LI).tau == math.inf
+    # slab parallel to z: percolates with tau = 1, D_eff/D = its fraction
+    lab2 = np.full((10, 6, 6), LI, np.uint8)
+    lab2[:, :, 3:] = SKELETON
+    t = tortuosity(lab2 == SKELETON)
+    assert t.tau == pytest.approx(1.0, abs=1e-6)
+    assert t.relative_diffusivity == pytest.approx(0.5, abs=1e-6)
+    # a cylinder array along z: tau = 1; chord length across x between rods
+    yy, xx = np.mgrid[:20, :20]
+    rods = ((yy % 10 - 5) ** 2 + (xx % 10 - 5) ** 2) <= 4
+    m = np.broadcast_to(rods, (12, 20, 20)).copy()
+    t = tortuosity(m)
+    assert t.tau == pytest.approx(1.0, abs=1e-6)
+    assert t.relative_diffusivity == pytest.approx(m.mean(), abs=1e-9)
+    # a tilted (zig-zag) channel is tortuous
+    zig = np.zeros((20, 20, 3), bool)
+    for z in range(20):
+        zig[z, z if z < 10 else 19 - z, 1] = True
+        zig[z, (z + 1) if z < 9 else min(19 - z + 1, 19), 1] = True
+    assert tortuosity(zig).tau > 1.2
+    # pore size of a cylinder pore, 9 voxels across
+    lab3 = np.full((4, 15, 15), LI, np.uint8)
+    lab3[:, (yy[:15, :15] - 7) ** 2 + (xx[:15, :15] - 7) ** 2 <= 16] = PORE
+    psd = pore_sizes(Microstructure(lab3, a))
+    assert psd.max_diameter == pytest.approx(9 * a)
+    # chord length of gaps between plates 4 voxels apart along x
+    plates = np.zeros((4, 4, 20), bool)
+    plates[..., ::5] = True
+    assert chord_length(~plates, a) > 3 * a
+
+
+def test_modulus_tied_to_connectivity(tfa):
+    e = effective_modulus(tfa)
+    assert e["matrix"] == "skeleton"
+    assert e["reuss"] <= e["estimate"] <= e["voigt"]
+    loose = generate(CompositeAnode(free_li="95 wt%"), shape=(32, 32, 32), seed=0)
+    e2 = effective_modulus(loose)
+    assert e2["matrix"] == "free Li"
+    assert e2["estimate"] < e["estimate"]
+
+
+def test_percolation_threshold_behaviour():
+    s = percolation_threshold([0.6, 0.8, 0.95], shape=(40, 40, 40), seeds=2)
+    assert s.probability[0] == 1.0 and s.probability[-1] == 0.0
+    assert np.all(np.diff(s.skeleton_fraction) < 0)
+    assert 0.6 < s.threshold < 0.95
+    # longer fibres percolate at lower skeleton fractions
+    long = percolation_threshold([0.6, 0.8, 0.95], shape=(40, 40, 40), seeds=2,
+                                 aspect_ratio=30)
+    assert long.threshold >= s.threshold
+
+
+def test_measure_and_bridge(tfa):
+    m = measure(tfa)
+    assert m.skeleton_percolates and m.li_percolates
+    assert m.free_li_wt == pytest.approx(0.6, abs=0.03)
+    assert 1 < m.tau_li < 3 and m.tau_skeleton > m.tau_li
+    assert 0 < m.contact["skeleton"] < m.contact["solid"] <= 1
+    json.dumps(m.to_dict())
+    p = effective_parameters(tfa)
+    assert p["contact_floor"] == pytest.approx(m.contact["skeleton"])
+    assert 0 < p["accessible_pore_fraction"] <= tfa.fraction(PORE) + 1e-12
+    assert p["li_diffusivity"] > 0
+    # mean free path between fibres ~ d (1 - phi) / phi (random fibres), within a factor 2
+    d, phi = 250e-9, tfa.fraction(SKELETON)
+    assert 0.5 < p["channel_size"] / (d * (1 - phi) / phi) < 2
+
+
+def test_coarsening_hides_thin_fibres(tfa):
+    c = coarsen(tfa, 2)
+    assert c.voxel_size == 2 * tfa.voxel_size
+    assert c.fraction(SKELETON) < tfa.fraction(SKELETON) + 0.05
+
+
+def test_measured_tiff_stack(tmp_path, tfa):
+    import tifffile
+
+    grey = np.choose(tfa.labels, [20, 150, 230, 0]).astype(np.uint8)
+    grey = np.concatenate([np.full((4, 32, 32), 20, np.uint8), grey])  # air before the face
+    f = tmp_path / "stack.tif"
+    tifffile.imwrite(f, grey)
+    ms = from_ct(f, "100 nm", threshold=85, skeleton_threshold=190)
+    assert ms.shape == tfa.shape
+    assert ms.fraction(PORE) == pytest.approx(tfa.fraction(PORE), abs=1e-9)
+    assert ms.fraction(SKELETON) == pytest.approx(tfa.fraction(SKELETON), abs=1e-9)
+
+
+def test_cli(tmp_path):
+    r = CliRunner()
+    out = tmp_path / "a"
+    res = r.invoke(microstructure, ["generate", "--shape", "32", "--seed", "1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "a.npz").is_file() and (tmp_path / "a.png").is_file()
+    res = r.invoke(microstructure, ["strip", str(tmp_path / "a.npz"), "--capacity",
+                                    "0.1 mAh/cm2", "-o", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    res = r.invoke(microstructure, ["plate", str(tmp_path / "b.npz"), "--capacity",
+                                    "0.1 mAh/cm2", "-o", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    a = json.loads((tmp_path / "a.json").read_text())["metrics"]["porosity"]
+    c = json.loads((tmp_path / "c.json").read_text())["metrics"]["porosity"]
+    assert c == pytest.approx(a)
+    res = r.invoke(microstructure, ["metrics", str(tmp_path / "c.npz"), "-o",
+                                    str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "effective_parameters" in json.loads((tmp_path / "m.json").read_text())
+    res = r.invoke(microstructure, ["strip", str(tmp_path / "a.npz"), "--capacity",
+                                    "90 mAh/cm2", "-o", str(tmp_path / "d")])
+    assert res.exit_code != 0 and "inventory" in res.output
