@@ -25,9 +25,18 @@ Stripping
     past the inventory the skeleton is unsupported and collapses.
 
 Plating
-    Pores are refilled first, nearest the (lithiophilic) skeleton first (order: increasing
-    ``d_sk``, ties near the face first; in bare Li, nearest the face); once the pores are full,
-    Li grows at the electrolyte face (new layers at ``z = 0``; the array grows if needed).
+    The reverse of stripping, as in :meth:`tfalab.anode.CompositeAnode.state_after` (a state
+    function of the net stripped charge). While the net stripped charge is positive, the
+    collapse is undone in proportion: the ledger scales ``voxels_collapsed`` (``floor(χ × net
+    stripped voxels)`` after stripping) with the net stripped voxels, so of the plated voxels
+    those that bring the collapsed count back down re-expand the skeleton (a Li voxel
+    inserted in a column, shifting the rest of the column towards the far end: the thickness
+    comes back), the rest refill pores. Pores are refilled
+    nearest the (lithiophilic) skeleton first (order: increasing ``d_sk``, ties near the face
+    first; in bare Li, nearest the face); once the net stripped charge is zero or negative and
+    the pores are full, Li grows at the electrolyte face (new layers at ``z = 0``; the array
+    grows if needed). Stripping then plating the same charge thus returns the as-made porosity
+    and thickness, with or without collapse.
 
 >>> from tfalab.microstructure.generate import bare_li
 >>> ms = bare_li((80, 10, 10))
@@ -150,6 +159,22 @@ def _grow_at_face(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.nd
     return out
 
 
+def _insert_in_columns(labels: np.ndarray, insert: np.ndarray) -> np.ndarray:
+    """Insert a ``LI`` voxel before each ``insert`` voxel of its column (axis 0), shifting the
+    rest of the column towards the far end (the array grows if a column runs out of room)."""
+    nz, ny, nx = labels.shape
+    k = insert.sum(axis=0)
+    height = (labels != OUTSIDE).sum(axis=0)
+    nz_out = max(nz, int((height + k).max()))
+    out = np.full((nz + int(k.max()), ny, nx), OUTSIDE, np.uint8)
+    dest = np.cumsum(insert, axis=0, dtype=np.int32)
+    dest += np.arange(nz, dtype=np.int32)[:, None, None]
+    np.put_along_axis(out, dest, labels, axis=0)
+    dest -= insert  # an inserted Li voxel goes just before its voxel
+    np.put_along_axis(out, dest, np.where(insert, np.uint8(LI), labels), axis=0)
+    return out[:nz_out]
+
+
 def _pick(key: np.ndarray, candidates: np.ndarray, n: int, largest: bool) -> np.ndarray:
     """Flat indices of the ``n`` candidates with the largest (or smallest) key."""
     idx = np.flatnonzero(candidates)
@@ -240,9 +265,23 @@ def plate(ms: Microstructure, capacity: str | float, seed: int | None = 0) -> Mi
     labels = out.labels
     rng = np.random.default_rng(seed)
     if n > 0:
+        # undo the collapse in proportion to the net stripped charge (0D state function)
+        net_before = int(led["net_voxels_stripped"])
+        collapsed = int(led["voxels_collapsed"])
+        net_after = net_before - n
+        target = math.floor(collapsed * net_after / net_before + _EPS) \
+            if collapsed and net_after > 0 else 0
+        n_restore = min(max(int(led["voxels_collapsed"]) - target, 0), n)
+        if n_restore:
+            sites = _pick(rng.uniform(0, 1, labels.shape), labels == LI, n_restore,
+                          largest=True)
+            mask = np.zeros(labels.shape, bool)
+            mask.ravel()[sites] = True
+            labels = _insert_in_columns(labels, mask)
+            led["voxels_collapsed"] -= n_restore
         pores = labels == PORE
         n_pores = int(pores.sum())
-        fill = min(n, n_pores)
+        fill = min(n - n_restore, n_pores)
         if fill:
             z = np.arange(labels.shape[0], dtype=np.float64)[:, None, None]
             if (labels == SKELETON).any():
@@ -251,9 +290,9 @@ def plate(ms: Microstructure, capacity: str | float, seed: int | None = 0) -> Mi
             else:
                 key = z + rng.uniform(0, 1e-3, labels.shape)
             labels.ravel()[_pick(key, pores, fill, largest=False)] = LI
-        if n > fill:
-            labels = _grow_at_face(labels, n - fill, rng)
-            led["voxels_grown_at_interface"] += n - fill
+        if n - n_restore > fill:
+            labels = _grow_at_face(labels, n - n_restore - fill, rng)
+            led["voxels_grown_at_interface"] += n - n_restore - fill
         led["net_voxels_stripped"] -= n
     led["net_charge_C"] -= q * out.face_area
     out.labels = labels

@@ -181,6 +181,67 @@ def _directions(n: int, rng: np.random.Generator, max_tilt: float) -> np.ndarray
     return np.stack([cz, r * np.cos(phi), r * np.sin(phi)], axis=1)
 
 
+def _cell_length(value: str | float | None) -> float | None:
+    """Cell size in m: ``None`` (uniform network), ``"fitted"`` (the declared parameter
+    ``microstructure.cell_size``), a length ("4 um") or a number in m."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value == "fitted":
+        from tfalab.parameters import fitted
+
+        return fitted("microstructure.cell_size").value
+    return _length(value, "cell_size")
+
+
+class _Cells:
+    """Voronoi cells of Poisson seeds with mean spacing ``size`` (voxels) over ``box``; fibre
+    centres are drawn on the cell walls (within ``half_wall`` voxels of a Voronoi face)."""
+
+    def __init__(self, size: float, box: np.ndarray, pad: float, rng: np.random.Generator,
+                 half_wall: float = 1.0) -> None:
+        from scipy.spatial import cKDTree
+
+        n = max(int(rng.poisson(np.prod(box) / size ** 3)), 2)
+        self.seeds = rng.uniform(0, 1, (n, 3)) * box - pad
+        self.tree = cKDTree(self.seeds)
+        self.box, self.pad, self.half_wall = box, pad, half_wall
+        self.accept = 0.2
+
+    def wall(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (voxels) of ``pts`` to the Voronoi face between their two nearest seeds,
+        and the unit normal of that face."""
+        d, i = self.tree.query(pts, k=2)
+        sep = self.seeds[i[:, 1]] - self.seeds[i[:, 0]]
+        norm = np.maximum(np.linalg.norm(sep, axis=1), 1e-12)
+        return (d[:, 1] ** 2 - d[:, 0] ** 2) / (2 * norm), sep / norm[:, None]
+
+    def place(self, n: int, rng: np.random.Generator, dirs: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` fibre centres on the walls and ``dirs`` turned into the wall planes."""
+        out: list[np.ndarray] = []
+        normals: list[np.ndarray] = []
+        got = 0
+        while got < n:
+            m = int(np.ceil(1.3 * (n - got) / self.accept)) + 16
+            pts = rng.uniform(0, 1, (m, 3)) * self.box - self.pad
+            dist, nrm = self.wall(pts)
+            ok = dist <= self.half_wall
+            self.accept = max(0.5 * self.accept + 0.5 * ok.mean(), 1e-3)
+            out.append(pts[ok][: n - got])
+            normals.append(nrm[ok][: n - got])
+            got += len(out[-1])
+        nrm = np.concatenate(normals)
+        v = dirs - np.sum(dirs * nrm, axis=1, keepdims=True) * nrm
+        ln = np.linalg.norm(v, axis=1)
+        bad = ln < 1e-6
+        if bad.any():  # a direction along the normal: any in-plane direction
+            alt = np.cross(nrm[bad], np.array([1.0, 0.0, 0.0]))
+            alt[np.linalg.norm(alt, axis=1) < 1e-6] = np.cross(
+                nrm[bad][np.linalg.norm(alt, axis=1) < 1e-6], np.array([0.0, 1.0, 0.0]))
+            v[bad], ln[bad] = alt, np.linalg.norm(alt, axis=1)
+        return np.concatenate(out), v / ln[:, None]
+
+
 def _rasterise(shape: tuple[int, ...], centres: np.ndarray, dirs: np.ndarray,
                lengths: np.ndarray) -> np.ndarray:
     """Boolean array with the voxels the fibre centrelines pass through (half-voxel steps)."""
@@ -203,8 +264,15 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
                   voxel_size: str | float = DEFAULT_VOXEL_SIZE,
                   diameters: tuple[str | float, str | float] = DEFAULT_DIAMETERS,
                   aspect_ratio: float | None = DEFAULT_ASPECT_RATIO, max_tilt: float = 90.0,
-                  seed: int | None = 0, classes: int = 4, tol: float = 0.003) -> np.ndarray:
+                  seed: int | None = 0, classes: int = 4, tol: float = 0.003,
+                  cell_size: str | float | None = None) -> np.ndarray:
     """Boolean fibre skeleton with ``volume_fraction`` (± ``tol``) of the volume.
+
+    ``cell_size`` (m, a length string, ``"fitted"`` or ``None``): with a size, a two-scale
+    skeleton: the fibre centres lie on the walls of Voronoi cells of Poisson seeds with that
+    mean spacing (within one voxel of a face) and the fibres lie in the wall plane (their
+    random direction projected onto it), so the fibres form skeleton-rich walls around
+    Li-rich cells (the larger-scale heterogeneity of the paper's Fig. S1); ``None``: uniform.
 
     Straight fibres, centres uniform (the box padded by half a fibre length so the density is
     uniform), diameters uniform in ``diameters`` (rounded into ``classes`` classes), length
@@ -249,14 +317,20 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
     counts = np.zeros(classes)
     target = -np.log(1 - volume_fraction)
     current, placed = 0.0, 0
-    for _ in range(12):
+    cell = _cell_length(cell_size)
+    cells = None if cell is None else _Cells(cell / a, box, pad, np.random.default_rng(
+        None if seed is None else seed + 104729))
+    for _ in range(12 if cells is None else 24):
         need = (target - current) * np.prod(box) / v_fibre
         n = max(int(np.ceil(0.6 * need if placed == 0 else 0.9 * need)), 1)
         placed += n
         d = rng.uniform(dmin, dmax, n)
         length = np.full(n, diag) if aspect_ratio is None else aspect_ratio * d
-        centres = rng.uniform(0, 1, (n, 3)) * box - pad
-        dirs = _directions(n, rng, np.radians(max_tilt))
+        if cells is None:  # (draw order kept: uniform volumes are unchanged)
+            centres = rng.uniform(0, 1, (n, 3)) * box - pad
+            dirs = _directions(n, rng, np.radians(max_tilt))
+        else:
+            centres, dirs = cells.place(n, rng, _directions(n, rng, np.radians(max_tilt)))
         cls = np.clip(np.searchsorted(edges, d, side="right") - 1, 0, classes - 1)
         for c in range(classes):
             sel = cls == c
@@ -281,13 +355,14 @@ def generate(anode: CompositeAnode | None = None, shape: tuple[int, int, int] = 
              voxel_size: str | float = DEFAULT_VOXEL_SIZE,
              diameters: tuple[str | float, str | float] = DEFAULT_DIAMETERS,
              aspect_ratio: float | None = DEFAULT_ASPECT_RATIO, max_tilt: float = 90.0,
-             seed: int | None = 0) -> Microstructure:
+             seed: int | None = 0, cell_size: str | float | None = None) -> Microstructure:
     """An as-made anode volume with the composition of ``anode`` (default: the paper's TFA,
     60 wt% free Li, 6.6 % porosity). A bare-Li anode (``CompositeAnode.bare_li()``) gives
     dense Li (see :func:`bare_li`).
 
     Pores: the ``round(ε N)`` non-skeleton voxels farthest from any fibre (ties broken at
-    random); the rest is free Li.
+    random); the rest is free Li. ``cell_size``: see :func:`fibre_network` (``"fitted"``: the
+    two-scale skeleton with the declared ``microstructure.cell_size``).
 
     >>> ms = generate(shape=(24, 24, 24), seed=0)
     >>> round(ms.fraction(SKELETON), 2), round(ms.fraction(PORE), 3)
@@ -301,7 +376,9 @@ def generate(anode: CompositeAnode | None = None, shape: tuple[int, int, int] = 
     if len(shape) != 3 or min(shape) < 2:
         raise ParameterError(f"shape must be three sizes >= 2, got {shape}")
     phi_sk = an.skeleton_volume_fraction if not an.is_bare else 0.0
-    skel = fibre_network(shape, phi_sk, a, diameters, aspect_ratio, max_tilt, seed)
+    cell = _cell_length(cell_size)
+    skel = fibre_network(shape, phi_sk, a, diameters, aspect_ratio, max_tilt, seed,
+                         cell_size=cell)
     labels = np.where(skel, SKELETON, LI).astype(np.uint8)
     n_pore = round(an.porosity * labels.size)
     if n_pore:
@@ -313,7 +390,7 @@ def generate(anode: CompositeAnode | None = None, shape: tuple[int, int, int] = 
         labels.ravel()[flat] = PORE
     meta = {"generator": "fibre_network", "anode": an.to_config(), "seed": seed,
             "diameters_m": [_length(d, "fibre diameter") for d in diameters],
-            "aspect_ratio": aspect_ratio, "max_tilt_deg": max_tilt,
+            "aspect_ratio": aspect_ratio, "max_tilt_deg": max_tilt, "cell_size_m": cell,
             "target_skeleton_fraction": phi_sk, "initial_thickness_m": shape[0] * a,
             "ledger": _new_ledger()}
     return Microstructure(labels, a, meta)

@@ -84,10 +84,10 @@ def c4(ctx: Context) -> Answer:
                "porosity_after_replate": ("the bookkeeping is a state function: plating back "
                                           "returns exactly to 6.6 %; the paper's 7.1 % is a "
                                           "0.5-point irreversibility it does not model; voxel "
-                                          f"model: {100 * pr['replated']:.1f} % (rigid), "
-                                          f"{100 * pf['replated']:.1f} % (fitted collapse, "
-                                          "irreversible: the plated Li fills every pore and "
-                                          "grows at the face)"),
+                                          "model, plating as the reverse of stripping (the "
+                                          "collapse undone in proportion, the rest refilling "
+                                          f"pores): {100 * pf['replated']:.1f} % (fitted "
+                                          f"collapse), {100 * pr['replated']:.1f} % (rigid)"),
                "tfa_thickness_change": (f"a rigid skeleton would give 0 um and "
                                         f"{100 * rigid:.1f} % porosity; voxel model "
                                         f"{1e6 * vf['tfa_thickness_change']:.2f} um (fitted "
@@ -104,13 +104,17 @@ def c5(ctx: Context) -> Answer:
     tfa = _tfa()
     need = 2 * MAH_CM2 * tfa.li_volume_per_charge / tfa.thickness
     from tfalab.microstructure.paper import paper_cycle
+    from tfalab.parameters import fitted
 
     vf, vr = paper_cycle("fitted"), paper_cycle("rigid")
     ct, model, rig = vf["pore_size"]["ct"], vf["pore_size"]["model"], vr["pore_size"]["ct"]
-    why = ("median local pore diameter by pore volume; pores set by the spacing of random "
-           "100-400 nm fibres at 19 vol% (mean free path between fibres ~1 um): the model's "
-           "pores cannot outgrow the inter-fibre cells, so the paper's 7 um pores point to "
-           "skeleton heterogeneity at larger scales (fibre bundles, Fig. S1) not in the model")
+    uni = paper_cycle("fitted", cell_size=None)["pore_size"]["ct"]
+    cell = fitted("microstructure.cell_size").value
+    why = ("median local pore diameter by pore volume; two-scale skeleton: 100-400 nm fibres "
+           f"lying in the walls of cells {1e6 * cell:.2f} um apart (Fig. S1), the cell size "
+           "fitted to the as-made 2 um; a uniform fibre network gives "
+           f"{1e6 * uni['as_made']:.1f} -> {1e6 * uni['stripped']:.1f} um (its pores cannot "
+           "outgrow the ~1 um inter-fibre spacing)")
     return Answer(
         values={"pore_accommodation": tfa.pore_capacity() / MAH_CM2,
                 "pore_size_initial": 1e6 * ct["as_made"],
@@ -118,7 +122,9 @@ def c5(ctx: Context) -> Answer:
         notes={"pore_accommodation": (
             f"6.6 % of 100 um holds {tfa.pore_capacity() / MAH_CM2:.2f} mAh/cm2 of dense Li; "
             f"~2 mAh/cm2 would need {100 * need:.1f} % porosity"),
-            "pore_size_initial": (f"voxel model seen at the CT's 0.3 um voxel; at the model's "
+            "pore_size_initial": (f"calibration: cell size {1e6 * cell:.2f} um fitted here "
+                                  f"(tfalab.microstructure.paper.fit_cell_size); voxel model "
+                                  f"seen at the CT's 0.3 um voxel; at the model's "
                                   f"100 nm: {1e6 * model['as_made']:.2f} um; {why}"),
             "pore_size_after_strip": (f"voxel model (fitted collapse) at 0.3 um voxels; at "
                                       f"100 nm: {1e6 * model['stripped']:.2f} um; rigid "
