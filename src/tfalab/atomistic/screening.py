@@ -44,8 +44,8 @@ from tfalab.errors import ParameterError
 DESCRIPTORS = ("adsorption", "diffusion", "elastic")
 COLUMNS = ["phase", "formula", "n_atoms_cell", "density_kg_m3", "li_atomic_fraction",
            "li_mass_fraction", "surface", "E_ads_eV", "E_ads_bulk_ref_eV", "dE_ads_vs_Li_eV",
-           "D_Li_m2_s", "D_Li_err_m2_s", "D_Li_cm2_s", "msd_Li_A2", "K_GPa", "G_GPa", "E_GPa",
-           "poisson", "mechanically_stable", "temperature_K", "calculator"]
+           "D_Li_m2_s", "D_Li_err_m2_s", "D_Li_cm2_s", "D_Li_significant", "msd_Li_A2", "K_GPa",
+           "G_GPa", "E_GPa", "poisson", "mechanically_stable", "temperature_K", "calculator"]
 
 
 def _candidates(candidates: Iterable[str] | Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -125,6 +125,8 @@ def screen_one(name: str, atoms: Any, calculator: Any = None,
                    "D_Li_cm2_s": fit.D_cm2_s, "msd_Li_A2": float(msd[-1])}
             cache.put(key, hit)
         row.update(hit)
+        # sub-ps runs see vibration, not diffusion: a D within 2 sigma of 0 is not a diffusivity
+        row["D_Li_significant"] = bool(hit["D_Li_m2_s"] > 2 * hit["D_Li_err_m2_s"])
     if "adsorption" in descriptors:
         if miller is None:
             raise ParameterError(f"{name}: give the surface (Miller index) for adsorption")
@@ -199,7 +201,8 @@ def phase_entries(table: Any, suffix: str | None = None) -> dict[str, dict[str, 
         put("youngs_modulus", r.get("E_GPa"), "GPa")
         put("shear_modulus", r.get("G_GPa"), "GPa")
         put("poisson_ratio", r.get("poisson"), "")
-        if r.get("D_Li_cm2_s") is not None and r.get("D_Li_cm2_s") > 0:
+        if r.get("D_Li_cm2_s") is not None and r.get("D_Li_significant", True) and \
+                r.get("D_Li_cm2_s") > 0:
             put("li_diffusivity", r.get("D_Li_cm2_s"), "cm**2/s")
             put("reference_temperature", r.get("temperature_K"), "K")
         entries[name] = e
