@@ -306,3 +306,7 @@ def test_cli(tmp_path):
     res = r.invoke(microstructure, ["strip", str(tmp_path / "a.npz"), "--capacity",
                                     "90 mAh/cm2", "-o", str(tmp_path / "d")])
     assert res.exit_code != 0 and "inventory" in res.output
+    res = r.invoke(microstructure, ["generate", "--shape", "32", "--cell-size", "1.5 um",
+                                    "-o", str(tmp_path / "e")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "e.npz").is_file()

@@ -78,11 +78,14 @@ def microstructure() -> None:
 @click.option("--max-tilt", default=90.0, show_default=True, type=float,
               help="fibre tilt out of the face plane, degrees (90 = isotropic)")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--cell-size", default=None,
+              help="two-scale skeleton: fibres on the walls of cells of this size "
+                   "(e.g. '4 um', or 'fitted'); default: uniform fibres")
 @click.option("--bare", is_flag=True, help="bare Li (no skeleton, no pores)")
 @click.option("--out", "-o", required=True, help="output path without extension")
 @_guard
 def generate(free_li, porosity, shape, voxel_size, diameters, aspect_ratio, max_tilt, seed,
-             bare, out) -> None:
+             cell_size, bare, out) -> None:
     """Generate an as-made volume."""
     from tfalab.anode import CompositeAnode
     from tfalab.microstructure.generate import bare_li
@@ -96,7 +99,7 @@ def generate(free_li, porosity, shape, voxel_size, diameters, aspect_ratio, max_
         if len(d) != 2:
             raise click.BadParameter("--diameters takes two lengths, e.g. '100 nm,400 nm'")
         an = CompositeAnode(free_li=free_li, porosity=porosity)
-        ms = _generate(an, shp, voxel_size, d, aspect_ratio, max_tilt, seed)
+        ms = _generate(an, shp, voxel_size, d, aspect_ratio, max_tilt, seed, cell_size)
     _report(_write(ms, out, "as made"))
 
 
