@@ -12,7 +12,7 @@ from typing import Any
 
 from tfalab.anode import CompositeAnode
 from tfalab.cell.cathodes import cathode_constant, cathode_parameters
-from tfalab.cell.parameters import check_parameters, symmetric_parameters
+from tfalab.cell.parameters import apply_overrides, symmetric_parameters
 from tfalab.design import CathodeComposite, make_cathode
 from tfalab.errors import CapacityError, ParameterError
 
@@ -50,10 +50,4 @@ def full_parameters(anode: str | CompositeAnode = "tfa", cathode: str | CathodeC
         raise CapacityError(
             f"N/P < 1: the anode holds {li / 36000:.2f} mAh/cm2 of free Li but the Li-free "
             f"{cat.active.name} cathode takes {need / 36000:.2f} mAh/cm2")
-    if overrides:
-        unknown = set(overrides) - set(out)
-        if unknown:
-            raise ParameterError(f"unknown parameter(s) {sorted(unknown)}")
-        out.update(overrides)
-    check_parameters(out)
-    return out
+    return apply_overrides(out, overrides)

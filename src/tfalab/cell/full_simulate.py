@@ -21,10 +21,8 @@ True
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +33,7 @@ import pybamm
 from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
 from tfalab.cell.cathodes import cathode_constant, cathode_kind
+from tfalab.cell.config import SerialisableConfig
 from tfalab.cell.full import FullCell
 from tfalab.cell.full_parameters import full_parameters, make_full_cathode
 from tfalab.cell.parameters import make_anode
@@ -105,7 +104,7 @@ class FullProtocol:
 
 
 @dataclass(frozen=True)
-class FullConfig:
+class FullConfig(SerialisableConfig):
     """Everything that defines a full-cell run, SI (JSON round trip via to/from_dict)."""
 
     anode: dict[str, Any]
@@ -132,16 +131,6 @@ class FullConfig:
                    temperature=to_si(temperature, "temperature", "temperature"),
                    area=None if area is None else to_si(area, "area", "area"),
                    points_per_step=int(points_per_step), overrides=dict(overrides or {}))
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FullConfig:
-        return cls(**d)
-
-    def key(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
     def parameters(self) -> dict[str, Any]:
         return full_parameters(CompositeAnode.from_config(self.anode), self.cathode,
@@ -222,8 +211,6 @@ def run(config: FullConfig) -> FullResult:
                             ".partial", _result(config, params, ts, ys, us, steps, built, rows,
                                                 "solver failure")) from exc
                     t_k = np.asarray(sol.t, dtype=float)
-                    if ts and t_k[0] < ts[-1][-1] - 1e-6:  # steps after an event restart at 0
-                        t_k = t_k - t_k[0] + ts[-1][-1]
                     ts.append(t_k)
                     ys.append(np.asarray(sol.all_ys[-1] if len(sol.all_ys) == 1
                                          else np.concatenate(sol.all_ys, axis=1)))

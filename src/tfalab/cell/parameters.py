@@ -242,13 +242,18 @@ def symmetric_parameters(anode: str | CompositeAnode = "tfa", pressure: str | fl
     out: dict[str, Any] = {**base_parameters(), **anode_parameters(a),
                            "Stack pressure [Pa]": p, "Ambient temperature [K]": t,
                            "Electrode area [m2]": ar, "Current function [A]": 0.0}
+    return apply_overrides(out, overrides)
+
+
+def apply_overrides(params: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """``params`` updated with ``overrides`` (only names it has), then checked."""
     if overrides:
-        unknown = set(overrides) - set(out)
+        unknown = set(overrides) - set(params)
         if unknown:
             raise ParameterError(f"unknown parameter(s) {sorted(unknown)}")
-        out.update(overrides)
-    check_parameters(out)
-    return out
+        params.update(overrides)
+    check_parameters(params)
+    return params
 
 
 _POSITIVE = ("Li molar volume [m3.mol-1]", "Creep length [m]", "Electrolyte thickness [m]",

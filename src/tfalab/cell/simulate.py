@@ -13,10 +13,8 @@ exhausted) is a normal result, with the reason in ``termination``; a solver fail
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +24,7 @@ import pybamm
 
 from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
+from tfalab.cell.config import SerialisableConfig
 from tfalab.cell.parameters import make_anode, symmetric_parameters
 from tfalab.cell.stepping import Built, build
 from tfalab.cell.symmetric import SymmetricCell
@@ -64,7 +63,7 @@ _log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class SymmetricConfig:
+class SymmetricConfig(SerialisableConfig):
     """Everything that defines a symmetric-cell run, in SI (JSON round trip via to/from_dict)."""
 
     anode: dict[str, Any]
@@ -90,17 +89,6 @@ class SymmetricConfig:
                    temperature=to_si(temperature, "temperature", "temperature"),
                    area=None if area is None else to_si(area, "area", "area"),
                    points_per_step=int(points_per_step), overrides=dict(overrides or {}))
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SymmetricConfig:
-        return cls(**d)
-
-    def key(self) -> str:
-        """A stable hash of the configuration (for caching)."""
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
     def parameters(self) -> dict[str, Any]:
         return symmetric_parameters(CompositeAnode.from_config(self.anode), self.pressure,

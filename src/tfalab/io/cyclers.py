@@ -305,6 +305,25 @@ def _read_mpr(path: Path, kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], di
     return cols, info
 
 
+def _read_tab_table(path: Path, fmt: str, skiprows: int, info: dict[str, Any],
+                    step_columns: tuple[str, ...], **read_kw: Any,
+                    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Tab-separated data below a text header: read, map to BDF columns, keep the header's
+    start time over one derived from the data."""
+    try:
+        frame = pd.read_csv(path, sep="\t", skiprows=skiprows, encoding="latin-1",
+                            low_memory=False, **read_kw)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise _library_error(path, fmt, exc) from None
+    frame = frame.loc[:, [not str(c).startswith("Unnamed") for c in frame.columns]]
+    cols, more = _map_columns(frame, path, fmt)
+    if "start_time" in info:
+        more.pop("start_time", None)
+    info |= more
+    _add_step_changes(cols, frame, step_columns)
+    return cols, info
+
+
 def _add_step_changes(cols: dict[str, np.ndarray], frame: pd.DataFrame,
                       extra: tuple[str, ...]) -> None:
     keys = [cols[k] for k in (STEP_INDEX, CYCLE) if k in cols]
@@ -333,19 +352,8 @@ def _read_mpt(path: Path, kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], di
             info["device"] = line.split(":", 1)[1].strip()
     sample = lines[n_header] if len(lines) > n_header else ""
     decimal = "," if ("," in sample and "." not in sample) else "."
-    try:
-        frame = pd.read_csv(path, sep="\t", skiprows=n_header - 1, encoding="latin-1",
-                            decimal=decimal, low_memory=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise _library_error(path, "biologic-mpt", exc) from None
-    frame = frame.loc[:, [not str(c).startswith("Unnamed") for c in frame.columns]]
-    start = info.pop("start_time", None)
-    cols, more = _map_columns(frame, path, "biologic-mpt")
-    info |= more
-    if start:
-        info["start_time"] = start
-    _add_step_changes(cols, frame, ("half cycle",))
-    return cols, info
+    return _read_tab_table(path, "biologic-mpt", n_header - 1, info, ("half cycle",),
+                           decimal=decimal)
 
 
 def _read_excel(path: Path, sheets: list[str] | None, fmt: str) -> dict[str, pd.DataFrame]:
@@ -511,19 +519,7 @@ def _read_maccor(path: Path,
             info["start_time"] = val.strip()
         elif re.match(r"(?i)\s*filename", key):
             info["original_file"] = val.strip()
-    try:
-        frame = pd.read_csv(path, sep="\t", skiprows=idx, encoding="latin-1",
-                            low_memory=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise _library_error(path, "maccor-txt", exc) from None
-    frame = frame.loc[:, [not str(c).startswith("Unnamed") for c in frame.columns]]
-    start = info.pop("start_time", None)
-    cols, more = _map_columns(frame, path, "maccor-txt")
-    info |= more
-    if start:
-        info["start_time"] = start
-    _add_step_changes(cols, frame, ())
-    return cols, info
+    return _read_tab_table(path, "maccor-txt", idx, info, ())
 
 
 def _load_bdf(path: Path, fmt: str) -> CellTest:
