@@ -104,22 +104,29 @@ def test_a_short_makes_the_voltage_collapse():
     assert abs(v[-1]) < 1e-3 < np.median(np.abs(v))
 
 
-_BELOW_LI_SUPPLY = pytest.mark.xfail(
-    strict=True, reason="known model limitation (docs/cell-model.md): below the bare-Li "
-    "diffusion supply (~0.6 mA/cm2 at 80 degC) Li opens no voids, so it cycles like the TFA; "
-    "the paper's Li degrades and shorts after ~80 h at 0.5 mA/cm2")
-
-
 @pytest.mark.parametrize(("pressure", "current", "capacity", "hours"),
                          [("20 MPa", "4 mA/cm2", "1 mAh/cm2", "200 h"),
-                          pytest.param("20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "400 h",
-                                       marks=_BELOW_LI_SUPPLY),
+                          ("20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "400 h"),
                           ("40 MPa", "2 mA/cm2", "2 mAh/cm2", "200 h"),
                           ("10 MPa", "2 mA/cm2", "1 mAh/cm2", "200 h")])
 def test_tfa_outlasts_li_in_paper_conditions(pressure, current, capacity, hours):
     li = ex.cycle("li", pressure, current, capacity, hours)
     tfa = ex.cycle("tfa", pressure, current, capacity, hours)
     assert time_to_failure(tfa.celltest) > time_to_failure(li.celltest)
+
+
+def test_plating_relief_needs_internal_pores():
+    """Dense Li has nowhere to put plated Li but the interface; a porous host does."""
+    li, tfa = symmetric_parameters("li"), symmetric_parameters("tfa")
+    assert ph.plating_relief_velocity(li, ph.NUMPY) == 0.0
+    relief = ph.plating_relief_velocity(tfa, ph.NUMPY)
+    assert relief == pytest.approx(ph.diffusion_velocity(tfa, ph.NUMPY), rel=0.05)
+    # so at the same current and contact, Li plated into a flaw builds pressure, TFA Li does not
+    i, flaw = -5.0, tfa["Flaw size [m]"]  # 0.5 mA/cm2 plating, below the TFA's relief
+    r = li["Initial interphase resistance [Ohm.m2]"]
+    li_pressure = 20e6  # below the Griffith stress of the bare flaw (~33 MPa)
+    assert ph.filament_rate(tfa, i, 1.0, r, flaw, ph.NUMPY, li_pressure) == 0.0
+    assert ph.filament_rate(li, i, 1.0, r, flaw, ph.NUMPY, li_pressure) > 0.0
 
 
 def test_tfa_ccd_above_li_and_temperature_lowers_it():

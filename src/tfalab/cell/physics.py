@@ -253,15 +253,36 @@ def contact_rate(p: Any, i: Any, phi: Any, contact: Any, pressure: Any, xp: Any)
     return (creep * (1 - phi) - net * phi) / p["Creep length [m]"]
 
 
+#: smoothing width (m) of the "has internal pores" switch of the plating relief; numerical only
+_RELIEF_WIDTH = 0.1e-6
+
+
+def plating_relief_velocity(p: Any, xp: Any) -> Any:
+    """Velocity (m/s) at which Li plated at the interface can move away from it by diffusion.
+
+    Li deposited at the contacts relieves its pressure by diffusing along the host into the
+    electrode — the TFA's lithiophilic skeleton carries it to the internal pores and free
+    surfaces ("pumping Li from the interface into the inner compartment", the paper) — at up
+    to v_D = D_eff/h. Dense Li has no internal free surface to take it: plated Li can only
+    push the whole electrode back by creep, so it gets no diffusion relief. The switch is the
+    as-made pore volume per area, smooth over 0.1 µm (an electrode with pores has a network of
+    internal surfaces; whether they are momentarily filled is not tracked, see
+    ``docs/cell-model.md``).
+    """
+    pores = p["Anode porosity"] * p["Anode thickness [m]"]
+    return diffusion_velocity(p, xp) * pores / (pores + _RELIEF_WIDTH)
+
+
 def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any,
                   li_pressure: Any = 0.0) -> Any:
     """dℓ/dt (m/s) of a Li filament growing from a flaw of depth ``flaw`` while plating.
 
     The plating overpotential at the contacts η sets a Li pressure F η / V_m in the flaw
-    (Duan et al. 2023), to the extent that deposited Li cannot diffuse away from the interface
-    as fast as it arrives (factor 1 − v_D / v_dep, with v_D the electrode's Li supply velocity:
-    the TFA's fast skeleton transport relieves it); past the Griffith stress of the flaw the
-    filament advances at the local plating velocity concentrated on a tip fraction f_tip.
+    (Duan et al. 2023), to the extent that deposited Li cannot move away from the interface
+    as fast as it arrives (factor 1 − v_r / v_dep, with v_r the plating relief velocity of
+    :func:`plating_relief_velocity`: diffusion into the electrode's pores, which the TFA's
+    fast skeleton transport feeds and dense Li lacks); past the Griffith stress of the flaw
+    the filament advances at the local plating velocity concentrated on a tip fraction f_tip.
     Li in the flaw is already at the stack pressure it carries, ``li_pressure``, which adds to
     the plating pressure (a Li-filled crack is a pressurised crack).
     """
@@ -269,7 +290,7 @@ def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any,
     plate = relu(-i, xp)
     eta = interface_overpotential(p, plate, contact, r_sei, xp)
     v_dep = plate / contact * vm / FARADAY
-    trapped = relu(1 - diffusion_velocity(p, xp) / (v_dep + 1e-30), xp)
+    trapped = relu(1 - plating_relief_velocity(p, xp) / (v_dep + 1e-30), xp)
     sigma = FARADAY * eta / vm * trapped
     excess = relu(1 - griffith_stress(p, flaw, xp) / (sigma + li_pressure + 1.0), xp)
     return v_dep / p["Filament tip fraction"] * excess

@@ -30,10 +30,12 @@ H = 3600.0
 
 #: why known misses miss (docs/cell-model.md, "Known limitations")
 WHY = {
-    "li_low_current": "model limitation: below bare Li's diffusion supply (~0.6 mA/cm2 at "
-                      "80 degC) the model's Li opens no voids, so at 0.5 mA/cm2 it ages like the "
-                      "TFA (interphase only); see docs/cell-model.md, Known limitations",
-    "li_pressure": "model limitation: intrusion deepens the (fitted, ~10 um) flaws only near the "
+    "li_low_current": "model limitation: at 0.5 mA/cm2 bare Li strips below its diffusion "
+                      "supply (~0.6 mA/cm2 at 80 degC), so it opens no voids: its interface "
+                      "resistance and polarisation stay TFA-like until it shorts (by a filament "
+                      "from plating, which dense Li cannot relieve); see docs/cell-model.md, "
+                      "Known limitations",
+    "li_pressure": "model limitation: intrusion deepens the (fitted, ~14 um) flaws only near the "
                    "percolation threshold, so Li's CCD is nearly flat until the mechanical "
                    "short; see docs/cell-model.md",
     "rt": "the TFA's advantage comes from its diffusivity, whose assumed activation energy "
@@ -193,7 +195,9 @@ def c14(ctx: Context) -> Answer:
                 "tfa_overpotential_80h": ex.overpotential_at_hours(tfa, 80) * 1e3,
                 "tfa_overpotential_5000h": ex.overpotential_at_hours(tfa, 5000) * 1e3,
                 "li_polarisation_80h": li_80, "li_short_time": _failure_h(li)},
-        notes={"li_short_time": f"ended by: {li.termination}. {WHY['li_low_current']}",
+        notes={"li_short_time": f"ended by: {li.termination}: a filament grows from a flaw "
+                                "on each plating half-cycle (dense Li has no internal pores to "
+                                "relieve plated Li); stripping opens no voids at this current",
                "li_polarisation_80h": "plateau overpotential of the last cycle before 80 h. "
                                       + WHY["li_low_current"]},
         figures=[_trace_figure(ctx, "fig4c_0.5mA_2mAh.png", runs,
