@@ -8,6 +8,7 @@ import pytest
 from tfalab.cell.cathodes import theoretical_capacity
 from tfalab.cell.full_parameters import full_parameters, make_full_cathode
 from tfalab.cell.full_simulate import FullConfig, FullProtocol, run, simulate_full
+from tfalab.design import FES2_COMPOSITE, CathodeComposite
 from tfalab.errors import CapacityError, ParameterError, ProtocolError
 
 
@@ -49,15 +50,53 @@ def test_retention_is_monotone_without_a_short(fes2_run):
     c = fes2_run.cycles
     assert fes2_run.termination == "completed"
     assert np.all(np.diff(c.discharge_mAh_cm2.to_numpy()) <= 1e-9)
-    # pressure relieves contact loss
-    low = simulate_full("tfa", "fes2", "2.17 mg/cm2", "cycle 1C x 8", pressure="5 MPa")
-    assert low.cycles.retention.iloc[-1] < c.retention.iloc[-1]
+
+
+def test_pressure_relieves_strain_driven_contact_loss():
+    strain = {"Cathode contact loss coefficient": 2e-3, "Cathode chemical loss rate [s-1]": 0.0}
+    runs = {p: simulate_full("tfa", "fes2", "2.17 mg/cm2", "cycle 1C x 6", pressure=p,
+                             overrides=strain).celltest.data["Cathode Active Fraction / 1"]
+            for p in ("10 MPa", "40 MPa")}
+    assert runs["10 MPa"].iloc[-1] < runs["40 MPa"].iloc[-1] < 1.0
+
+
+def test_chemical_loss_is_driven_by_time_not_by_cycling(fes2_run):
+    d = fes2_run.celltest.data
+    k = fes2_run.config.parameters()["Cathode chemical loss rate [s-1]"]
+    assert k > 0
+    t, eps = d["Test Time / s"].to_numpy(), d["Cathode Active Fraction / 1"].to_numpy()
+    assert np.allclose(eps, np.exp(-k * t), rtol=1e-5)
 
 
 def test_rate_lowers_capacity():
     res = simulate_full("tfa", "fes2", "0.633 mg/cm2", "rate 0.2C,2C,10C x 1")
     cap = res.cycles.discharge_mAh_g.to_numpy()
     assert cap[0] > cap[1] > cap[2]
+
+
+def test_thick_composite_reacts_from_the_separator_and_loses_rate_capability():
+    import pybamm
+
+    from tfalab.cell.full import FullCell
+
+    p = full_parameters("tfa", "fes2", "9.64 mg/cm2")
+    one_c = 9.64e-2 * 894 * 3.6  # A/m2 at 1C (894 mAh/g)
+    p["Current function [A]"] = one_c * p["Electrode area [m2]"]
+    sim = pybamm.Simulation(FullCell(), parameter_values=pybamm.ParameterValues(p))
+    sol = sim.solve([0, 1800], inputs={"Direction": 1.0, "Cut-off voltage [V]": 1.0})
+    # ions enter at the separator: the layer next to it lithiates ahead of the one at the
+    # current collector, and the LPSCl of the composite carries an ohmic drop
+    front = sol["Cathode lithiation at the separator"].entries[-1]
+    back = sol["Cathode lithiation at the current collector"].entries[-1]
+    assert front > back + 0.05
+    assert sol["Cathode electrolyte drop [V]"].entries[-1] > 0.01
+    thick = simulate_full("tfa", "fes2", "9.64 mg/cm2", "cycle 1C x 1")
+    thin = simulate_full("tfa", "fes2", "0.633 mg/cm2", "cycle 1C x 1")
+    assert thick.cycles.discharge_mAh_g.iloc[0] < thin.cycles.discharge_mAh_g.iloc[0]
+    # a poorer LPSCl network in the composite lowers the thick cell's capacity further
+    poor = simulate_full("tfa", "fes2", "9.64 mg/cm2", "cycle 1C x 1",
+                         overrides={"Cathode transport efficiency": 1e-3})
+    assert poor.cycles.discharge_mAh_g.iloc[0] < thick.cycles.discharge_mAh_g.iloc[0]
 
 
 def test_li_anode_shorts_where_it_intrudes_and_tfa_does_not():
@@ -81,6 +120,9 @@ def test_bad_input_raises_clear_errors():
         full_parameters("tfa", "licoo2", "1 mg/cm2")
     with pytest.raises(CapacityError, match="N/P < 1"):
         full_parameters("tfa", "fes2", "30 mg/cm2")
+    lean = CathodeComposite("FeS2", {**FES2_COMPOSITE, "Li6PS5Cl": 0.3}, "2 mg/cm2")
+    with pytest.raises(ParameterError, match="percolation threshold"):
+        full_parameters("tfa", lean)
     with pytest.raises(ProtocolError, match="full-cell protocol"):
         FullProtocol.parse("cycle fast forever")
     assert FullProtocol.parse("rate 0.2C,5C x 2").n_cycles == 4

@@ -47,6 +47,7 @@ __all__ = [
     "ncm_cathode",
     "ncm_ocp",
     "theoretical_capacity",
+    "transport_efficiency",
 ]
 
 #: NMC811 stoichiometry window of Chen et al. 2020 (charged, discharged)
@@ -142,6 +143,22 @@ def electrolyte_fraction(cathode: CathodeComposite) -> float:
     return (1 - cathode.porosity) * vol.get("Li6PS5Cl", 0.0) / sum(vol.values())
 
 
+def transport_efficiency(fraction: float) -> float:
+    """σ_eff/σ of the composite's LPSCl network at LPSCl volume fraction ``fraction``.
+
+    Continuum percolation: ((φ − φ_c)/(1 − φ_c))^t above the threshold φ_c, 0 below it
+    (φ_c and t from ``data/cathodes.toml``; Bruggeman's φ^1.5 has no threshold and
+    overestimates the conductivity of lean composites).
+    """
+    phi_c = cathode_constant("composite.percolation_threshold")
+    t = cathode_constant("composite.conduction_exponent")
+    if fraction <= phi_c:
+        raise ParameterError(
+            f"the composite's LPSCl volume fraction {fraction:.3f} is below the percolation "
+            f"threshold {phi_c:.2f}: no ionic path through the cathode")
+    return ((fraction - phi_c) / (1 - phi_c)) ** t
+
+
 def cathode_parameters(cathode: CathodeComposite) -> dict[str, Any]:
     """The ``"Cathode ..."`` entries of a full cell with ``cathode``."""
     kind = cathode_kind(cathode)
@@ -154,10 +171,10 @@ def cathode_parameters(cathode: CathodeComposite) -> dict[str, Any]:
         v0 = active.molar_mass / active.require("density")
         v1 = fe.molar_mass / fe.require("density") + 2 * li2s.molar_mass / li2s.require("density")
         strain, ocp, hyst, t_ref = v1 / v0 - 1, fes2_ocp, c["hysteresis"], 353.15
-        growth = 0.0
+        growth, chemical = 0.0, fitted("fes2.chemical_loss").value
     else:
         strain, ocp, hyst, t_ref = c["volume_change"], ncm_ocp, 0.0, 298.15
-        growth = c["interphase_growth"]
+        growth, chemical = c["interphase_growth"], 0.0
     return {
         "Cathode theoretical capacity [C.m-2]": theoretical_capacity(cathode),
         "Cathode capacity [C.m-2]": capacity,
@@ -173,9 +190,14 @@ def cathode_parameters(cathode: CathodeComposite) -> dict[str, Any]:
         "Cathode volume change": strain,
         "Cathode thickness [m]": cathode.thickness,
         "Cathode electrolyte fraction": electrolyte_fraction(cathode),
-        "Cathode Bruggeman exponent": cathode_constant("composite.bruggeman"),
+        "Cathode transport efficiency": transport_efficiency(electrolyte_fraction(cathode)),
+        "Cathode double-layer capacitance [F.m-2]":
+            cathode_constant("composite.double_layer_capacitance"),
         "Cathode pressure relief [Pa]": cathode_constant("composite.pressure_relief"),
-        "Cathode contact loss coefficient": fitted("cathode.contact_loss").value,
+        "Cathode contact loss coefficient": cathode_constant("composite.contact_loss"),
+        "Cathode chemical loss rate [s-1]": chemical,
+        "Cathode chemical loss activation energy [J.mol-1]":
+            cathode_constant("composite.chemical_loss_activation_energy"),
         "Cathode interphase growth constant [Ohm.m2.s-0.5]": growth,
         "Cathode initial interphase resistance [Ohm.m2]": 1e-5,
         "Cathode initial lithiation": 1e-4 if not cathode.lithiated else 1 - 1e-4,

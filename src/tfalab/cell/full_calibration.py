@@ -4,7 +4,7 @@ and the NCM loading the paper does not give.
 | parameter | fitted to |
 |---|---|
 | fes2.composite_extra_capacity | C22.capacity_0.2C |
-| cathode.contact_loss | C23.retention_420 |
+| fes2.chemical_loss | C23.retention_420 |
 | ncm.loading | C26.current_5C (closed form: the paper gives no loading) |
 
 ``tfalab calibrate --full --write`` stores the values (minutes on two cores).
@@ -21,7 +21,7 @@ from tfalab.parameters import fitted
 
 NAMES = {
     "fes2.composite_extra_capacity": None,  # changes the cathode, not a PyBaMM override
-    "cathode.contact_loss": "Cathode contact loss coefficient",
+    "fes2.chemical_loss": "Cathode chemical loss rate [s-1]",
     "ncm.loading": None,
 }
 
@@ -51,12 +51,12 @@ def calibrate(log: Callable[[str], None] = print, write: bool = False) -> dict[s
     fx._run.cache_clear()
     log(f"fes2.composite_extra_capacity = {q:.4g}")
 
-    key = NAMES["cathode.contact_loss"]
+    key = NAMES["fes2.chemical_loss"]
     k = solve_log(lambda x: fx.retention(fx.fes2_long(overrides={key: x}), 420),
-                  target("C23.retention_420") * 100, 1e-5, 1e-1, increasing=False,
+                  target("C23.retention_420") * 100, 1e-9, 1e-5, increasing=False,
                   iterations=12)
-    out["cathode.contact_loss"] = k
-    log(f"cathode.contact_loss = {k:.4g}")
+    out["fes2.chemical_loss"] = k
+    log(f"fes2.chemical_loss = {k:.4g}")
     if write:
         write_fitted(out)
     return out

@@ -3,7 +3,7 @@
 >>> p = full_parameters("tfa", "fes2", "2.17 mg/cm2", pressure="40 MPa")
 >>> cap, li = p["Cathode capacity [C.m-2]"], p["Anode free-Li capacity [C.m-2]"]
 >>> p["Stack pressure [Pa]"], round(cap / li, 2)
-(40000000.0, 0.16)
+(40000000.0, 0.17)
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Claims C22–C26 answered by the full-cell model (:mod:`tfalab.cell.full`).
 
 The calibration set is declared in ``data/parameters.toml`` (``fitted_to``): the 0.2C capacity
-of C22, the 420-cycle retention of C23 and C26's 2000-cycle retention and 5C current; the rest
-are predictions. Conditions: ``docs/full-cell-model.md``.
+of C22, the 420-cycle retention of C23 and C26's 5C current; the rest are predictions.
+C24's (and C25's) retention are not blind: the choice of a time-driven fade was made after
+the first version missed C24 (``docs/full-cell-model.md``).
 """
 
 from __future__ import annotations
@@ -37,8 +38,13 @@ def c22(ctx: Context) -> Answer:
     return Answer(values=values,
                   notes={"capacity_0.2C": f"FeS2 loading {fx.RATE_TEST_LOADING} (from 5C = "
                                           "2.83 mA/cm2); last of 5 cycles at each rate",
-                         "capacity_5C": "rate capability from literature FeS2 kinetics "
-                                        "(D = 1e-15 m2/s, 0.5 um particles: assumed)"},
+                         "capacity_5C": "rate capability from the FeS2 particle kinetics (D = "
+                                        "1e-15 m2/s, the geometric middle of the 1e-16 - "
+                                        "1e-14 m2/s literature range, 0.5 um particles, "
+                                        "j0 = 1 A/m2; not fitted). The paper's 677 mAh/g "
+                                        "corresponds to D ~ 1e-16 m2/s, the low end of that "
+                                        "range; the 6 um thin composite has no transport "
+                                        "limit"},
                   figures=[_rate_figure(ctx, res)])
 
 
@@ -59,9 +65,12 @@ def c23(ctx: Context) -> Answer:
 def c24(ctx: Context) -> Answer:
     res = fx.fes2_fast()
     return Answer(values={"retention_800": fx.retention(res, 800)},
-                  notes={"retention_800": "the contact-loss coefficient fitted at 1C (C23) "
-                                          "applied at 3C: loss per cycle scales with the "
-                                          "capacity cycled"},
+                  notes={"retention_800": "time-driven (first-order) chemical loss of active "
+                                          "material fitted to C23 at 1C, applied at 3C. Not a "
+                                          "blind prediction: this mechanism replaced the "
+                                          "per-cycled-strain contact loss after that version "
+                                          "predicted 38 % here (the paper's FeS2 cells fade "
+                                          "~0.05 %/h at 0.2C, 1C and 3C alike)"},
                   figures=[_retention_figure(ctx, "fig6c_fes2_3C.png", {"TFA": res},
                                              "FeS2 1.18 mg/cm2, 3C, 40 MPa, 80 °C")])
 
@@ -76,8 +85,18 @@ def c25(ctx: Context) -> Answer:
     return Answer(values={"areal_capacity_40": last, "reversible_capacity": best,
                           "li_utilisation": 100 * best / free_li},
                   notes={"reversible_capacity": "largest discharge or charge capacity over "
-                                                "the 40 cycles at 0.2C",
-                         "li_utilisation": f"over the TFA's {free_li:.1f} mAh/cm2 of free Li"},
+                                                "the 40 cycles at 0.2C. The 88 um composite is "
+                                                "resolved through its thickness; with the "
+                                                "a-priori percolation transport (threshold "
+                                                "0.16, LPSCl at 0.22 vol) its ohmic drop is "
+                                                "~0.1 V and it is fully used. The capacity is "
+                                                "knife-edge: threshold 0.18 gives 10.7, 0.19 "
+                                                "gives 9.1 mAh/cm2",
+                         "areal_capacity_40": "40-cycle fade from the time-driven loss fitted "
+                                              "to C23 (model 77 %, paper 81 %); the miss is "
+                                              "the initial capacity (reversible_capacity)",
+                         "li_utilisation": f"reversible_capacity over the TFA's {free_li:.1f} "
+                                           "mAh/cm2 of free Li: misses with it"},
                   figures=[_retention_figure(ctx, "fig6d_fes2_thick.png", {"TFA": res},
                                              "FeS2 9.64 mg/cm2, 0.2C, 40 MPa, 80 °C",
                                              areal=True)])
@@ -93,7 +112,14 @@ def c26(ctx: Context) -> Answer:
                   notes={"capacity_0.5C": "room temperature, 5 MPa; NMC811 OCP of Chen et al. "
                                           "2020 for Ni93",
                          "current_5C": "the loading is fitted to this current (no loading in "
-                                       "the paper)"},
+                                       "the paper)",
+                         "retention_2000": f"ended by: {long.termination} after "
+                                           f"{len(long.cycles)} cycles at 2C "
+                                           f"({2 * one_c / 10:.2f} mA/cm2); the model's TFA "
+                                           "has a room-temperature CCD of ~1.1 mA/cm2 (C12, "
+                                           "the anode model's RT limitation)"
+                                           if long.termination != "completed" else
+                                           "NCM interphase growth assumed, not fitted"},
                   figures=[_retention_figure(ctx, "figS39_ncm_2C.png", {"TFA": long},
                                              "NCM, 2C, 5 MPa, 25 °C")])
 
