@@ -2,11 +2,13 @@
 
 Run: ``.venv/bin/python benchmarks/bench_microstructure.py [size] [uniform]`` (default: the
 two-scale skeleton with the fitted cell size; ``uniform``: uniform fibres). Prints the
-seconds of each step and the peak resident memory (``resource.getrusage``).
+seconds of each step, the peak resident memory and the CPU time
+(``resource.getrusage``) and the load average.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -33,11 +35,15 @@ def main(size: int = 256, cell_size: str | None = "fitted") -> None:
     m = measure(s)
     times["metrics"] = time.perf_counter() - t
     total = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # KiB -> GiB
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss / 1024 ** 2  # KiB -> GiB
+    cpu = usage.ru_utime + usage.ru_stime
     for k, v in times.items():
         print(f"{k:>9}: {v:6.2f} s")
     print(f"    total: {total:6.2f} s (target < 60 s)")
     print(f"peak RSS: {peak:6.2f} GiB (target < 4 GiB)")
+    print(f"CPU time: {cpu:6.2f} s (user + system, this process; load average "
+          f"{os.getloadavg()[0]:.2f}: other jobs on the machine inflate the wall time)")
     print(f"porosity {100 * ms.fraction(0):.2f} -> {100 * m.porosity:.2f} -> "
           f"{100 * p.fraction(0):.2f} %, skeleton percolates: {m.skeleton_percolates}, "
           f"tau_Li {m.tau_li:.2f}, median pore {m.median_pore_diameter * 1e6:.2f} um")

@@ -310,3 +310,81 @@ def test_cli(tmp_path):
                                     "-o", str(tmp_path / "e")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "e.npz").is_file()
+
+
+def _two_pockets() -> Microstructure:
+    """Li with a skeleton wall at x = 13: a 13-voxel and a 26-voxel pocket, both reaching the
+    face (the wall is connected to it too)."""
+    lab = np.full((20, 20, 40), LI, np.uint8)
+    lab[:, :, 13] = SKELETON
+    return Microstructure(lab, 1e-7)
+
+
+def test_pockets_are_the_regions_enclosed_by_the_skeleton():
+    from tfalab.microstructure.electrochem import li_pockets
+
+    ms = _two_pockets()
+    pocket, radius = li_pockets(ms.labels)
+    assert len(radius) == 3 and radius[0] == 0
+    left, right = pocket[:, :, :13], pocket[:, :, 14:]
+    assert len(np.unique(left)) == 1 and len(np.unique(right)) == 1
+    assert left[0, 0, 0] != right[0, 0, 0]
+    assert (pocket[:, :, 13] == 0).all()
+    assert sorted(radius[1:].tolist()) == [13.0, 26.0]  # inscribed half-widths (no border)
+    # no skeleton: one pocket; on the coarse grid (>= 32 voxels) the walls stay walls
+    assert li_pockets(bare_li((8, 8, 8)).labels)[1].size == 2
+    big = np.full((40, 40, 64), LI, np.uint8)
+    big[:, :, 20] = SKELETON
+    p, r = li_pockets(big)
+    assert len(r) == 3 and p[0, 0, 0] != p[0, 0, 63] and (p[:, :, 20] == 0).all()
+
+
+def test_stripping_empties_pockets_one_after_another_largest_first():
+    ms = _two_pockets()
+    # a little: all of it from the larger pocket, from its middle (farthest from the wall)
+    s = strip(ms, 2000.5 / voxels_for(ms, MAH_CM2) * MAH_CM2)
+    opened = (s.labels == PORE) & (ms.labels == LI)
+    assert opened.sum() == 2000
+    assert not opened[:, :, :14].any()
+    assert opened[:, :, 30:].sum() > 0.9 * opened.sum()  # far side of the big pocket first
+    # more than the big pocket holds: it empties completely before the small one starts
+    n_big = int((ms.labels[:, :, 14:] == LI).sum())
+    q = (n_big + 500.5) / voxels_for(ms, MAH_CM2) * MAH_CM2
+    s = strip(ms, q)
+    assert (s.labels[:, :, 14:] != LI).all()
+    assert (s.labels[:, :, :13] == PORE).sum() == 500
+
+
+def test_pockets_empty_whole_in_a_two_scale_volume_and_pores_outgrow_as_made():
+    from tfalab.microstructure.electrochem import li_pockets
+
+    ms = generate(shape=(64, 64, 64), seed=5, cell_size="4 um")
+    q = 5 * MAH_CM2 * ms.thickness / 100e-6
+    s = strip(ms, q)  # rigid: labels stay in place
+    pocket, _ = li_pockets(ms.labels)
+    ids = np.arange(1, pocket.max() + 1)
+    from scipy import ndimage
+
+    li0 = ndimage.sum(ms.labels == LI, pocket, ids)
+    li1 = ndimage.sum(s.labels == LI, pocket, ids)
+    big = li0 > 200
+    emptied = 1 - li1[big] / li0[big]
+    # pockets are either untouched or emptied: at most two caught half-way
+    assert ((emptied > 0.05) & (emptied < 0.95)).sum() <= 2
+    assert (emptied >= 0.95).sum() >= 2
+    # the pores are the emptied cells: larger than the as-made shrinkage voids
+    assert pore_sizes(s).median_diameter > 1.5 * pore_sizes(ms).median_diameter
+
+
+def test_collapse_squashes_each_column_evenly(tfa):
+    q = 5 * MAH_CM2 * tfa.thickness / 100e-6
+    rigid = strip(tfa, q)
+    f = strip(tfa, q, collapse_fraction="fitted")
+    chi = f.metadata["history"][-1]["collapse_fraction"]
+    opened = ((rigid.labels == PORE) & (tfa.labels == LI)).sum(axis=0)  # same order, seed
+    loss = tfa.column_heights() - f.column_heights()
+    assert loss.sum() == f.metadata["ledger"]["voxels_collapsed"]
+    # every column closes chi of what it opened, to the voxel (not a random share)
+    assert np.abs(loss - chi * opened).max() <= 1.0 + 1e-9
+    assert np.array_equal(np.sort((f.labels == SKELETON).sum(axis=0).ravel()),
+                          np.sort((tfa.labels == SKELETON).sum(axis=0).ravel()))

@@ -11,16 +11,25 @@ Stripping
     *Bare Li* (no skeleton): Li leaves at the electrolyte face, layer by layer (random order
     within a layer); the stack pressure keeps the electrolyte on the receding Li, so the
     column shortens (thickness loss, ``OUTSIDE`` voxels at the far end).
-    *Skeleton-hosted Li*: only free Li connected (26-neighbours, through Li and skeleton) to
-    the electrolyte face can leave. Li wets the lithiophilic skeleton and moves fast along it:
-    voids grow from the middle of the inter-fibre cells towards the fibres, throughout the
-    thickness. Removal order: decreasing distance to the nearest fibre ``d_sk``; the depth only
-    breaks ties (near the face first), because over a strip of hours the skeleton supplies Li
-    from tens of µm deep (√(D_TFA t) ≈ 29 µm for 2.4e-10 cm²/s and 10 h: deeper than a
-    modelled slab). Stripped voxels become pores, except
-    a fraction χ (``collapse_fraction``: ``"rigid"`` = 0, ``"fitted"`` = the 0D model's value
-    fitted to C4, or a number), chosen at random, that the stack pressure closes: those are
-    removed from their column (thickness loss), as in :class:`~tfalab.anode.CompositeAnode`.
+    *Skeleton-hosted Li*: only free Li connected (26-neighbours, through Li and skeleton) to the
+    electrolyte face can leave. Li wets the lithiophilic skeleton and moves fast along it, so it
+    leaves from the bulk, throughout the thickness (over a strip of hours the skeleton supplies
+    Li from tens of µm deep: √(D_TFA t) ≈ 29 µm for 2.4e-10 cm²/s and 10 h, deeper than a
+    modelled slab). The space between the fibres is split into *pockets* enclosed by the
+    skeleton (:func:`li_pockets`: basins of the distance to the skeleton ``d_sk``), and the
+    pockets empty one after another, the largest (largest inscribed radius) first: growing an
+    existing void beats opening a new one, and by Gibbs–Thomson the Li chemical potential is
+    highest on the least curved void surface (μ = μ0 − 2γΩ/r for Li bounding a void of radius
+    r), so the largest void grows first and, as it grows, stays the largest until its pocket is
+    empty (Li's self-diffusion length over a strip of hours, ≈ 9 µm for 2.5e-11 cm²/s and 10 h,
+    exceeds the ~4 µm cells: the ripening has time to act). Within a pocket, Li farthest from
+    the fibres leaves first (the wetting Li on the fibres last); the depth only breaks ties
+    (near the face first). Stripped voxels become pores, except a fraction χ
+    (``collapse_fraction``: ``"rigid"`` = 0, ``"fitted"`` = the 0D model's value fitted to C4,
+    or a number) that the stack pressure closes: each column closes χ of the voxels it opened,
+    evenly spaced along it (:func:`_squash`), which removes them from the column (thickness
+    loss), as in :class:`~tfalab.anode.CompositeAnode`: the opened pores are squashed along the
+    thickness.
     Stripping more than the accessible free Li raises :class:`~tfalab.errors.CapacityError`:
     past the inventory the skeleton is unsupported and collapses.
 
@@ -29,9 +38,10 @@ Plating
     function of the net stripped charge). While the net stripped charge is positive, the
     collapse is undone in proportion: the ledger scales ``voxels_collapsed`` (``floor(χ × net
     stripped voxels)`` after stripping) with the net stripped voxels, so of the plated voxels
-    those that bring the collapsed count back down re-expand the skeleton (a Li voxel
-    inserted in a column, shifting the rest of the column towards the far end: the thickness
-    comes back), the rest refill pores. Pores are refilled
+    those that bring the collapsed count back down re-expand the skeleton (the inverse of the
+    squash: the columns that lost height get it back, in proportion to their deficit, each by
+    Li voxels inserted before evenly spaced pore voxels, shifting the rest of the column
+    towards the far end: the thickness comes back), the rest refill pores. Pores are refilled
     nearest the (lithiophilic) skeleton first (order: increasing ``d_sk``, ties near the face
     first; in bare Li, nearest the face); once the net stripped charge is zero or negative and
     the pores are full, Li grows at the electrolyte face (new layers at ``z = 0``; the array
@@ -57,7 +67,7 @@ from tfalab.materials import get_phase
 from tfalab.microstructure.generate import LI, OUTSIDE, PORE, SKELETON, Microstructure
 from tfalab.units import to_si
 
-__all__ = ["charge_per_voxel", "plate", "strip", "voxels_for"]
+__all__ = ["charge_per_voxel", "li_pockets", "plate", "strip", "voxels_for"]
 
 _EPS = 1e-9
 
@@ -116,6 +126,83 @@ def _distance_to_skeleton(labels: np.ndarray) -> np.ndarray:
     if not skel.any():
         return np.zeros(labels.shape, np.float32)
     return edt.edt(~skel, parallel=0).astype(np.float64)
+
+
+def li_pockets(labels: np.ndarray, dist: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The pockets of non-skeleton space (Li and pores) enclosed by the skeleton, and their
+    inscribed radii (voxels).
+
+    Pockets are the basins of the distance to the skeleton ``d_sk`` (a watershed of −d_sk, as
+    PoreSpy's SNOW partitioning): markers are the local maxima of ``d_sk``, a maximum that lies
+    inside the inscribed sphere of a higher one being part of the same pocket (SNOW's
+    ``trim_nearby_peaks`` rule, parameter-free). Volumes with every side ≥ 32 voxels are
+    partitioned on a 2× coarser grid (speed; the pockets that matter are several voxels
+    across) and the labels brought back to full resolution. Returns ``(pocket, radius)``:
+    ``pocket`` (int32, 0 on the skeleton and outside), ``radius[k]`` = max d_sk in pocket k
+    (``radius[0] = 0``).
+
+    >>> lab = np.full((20, 20, 40), 1, np.uint8); lab[:, :, 13] = 2   # a wall: two pockets
+    >>> pocket, radius = li_pockets(lab)
+    >>> len(radius) - 1, bool(pocket[5, 5, 3] != pocket[5, 5, 30]), radius[1:].tolist()
+    (2, True, [26.0, 13.0])
+    """
+    from scipy import ndimage
+    from scipy.spatial import cKDTree
+    from skimage.segmentation import watershed
+
+    free = (labels == LI) | (labels == PORE)
+    if dist is None:
+        dist = _distance_to_skeleton(labels)
+    if not (labels == SKELETON).any() or not free.any():
+        pocket = free.astype(np.int32)
+        return pocket, np.array([0.0, float(dist.max()) if free.any() else 0.0])
+    f = 2 if min(labels.shape) >= 32 else 1
+    outside = labels == OUTSIDE  # (d_sk is already 0 on the skeleton)
+    d = _blocks(np.where(outside, 0.0, dist) if outside.any() else dist, f)
+    m = _blocks(free, f)
+    peaks = (d == ndimage.maximum_filter(d, size=3)) & m & (d > 0)
+    plat, n = ndimage.label(peaks, structure=np.ones((3, 3, 3), bool))
+    if n == 0:
+        return free.astype(np.int32), np.array([0.0, float(dist.max())])
+    # one marker per plateau, then drop maxima lying inside a higher maximum's sphere
+    idx = np.asarray(ndimage.minimum_position(np.zeros(plat.shape, np.uint8), plat,
+                                              np.arange(1, n + 1)), int).reshape(-1, 3)
+    vals = d[tuple(idx.T)]
+    order = np.argsort(-vals, kind="stable")
+    idx, vals = idx[order], vals[order]
+    centres = (idx * f + 0.5 * (f - 1)).astype(float)
+    keep = np.ones(len(vals), bool)
+    for i, nbrs in enumerate(cKDTree(centres).query_ball_point(centres, vals)):
+        if keep[i]:
+            for j in nbrs:
+                if j > i:
+                    keep[j] = False
+    kept = idx[keep]
+    markers = np.zeros(d.shape, np.int32)
+    markers[tuple(kept.T)] = np.arange(1, len(kept) + 1, dtype=np.int32)
+    pocket = watershed(-d, markers, mask=m).astype(np.int32)
+    radius = np.zeros(len(kept) + 1)  # block maxima of d_sk over free voxels: exact
+    radius[1:] = ndimage.maximum(d, pocket, np.arange(1, len(kept) + 1))
+    if f > 1:  # back to full resolution: each coarse voxel fills its f³ block
+        zc, yc, xc = pocket.shape
+        full = np.empty((zc, f, yc, f, xc, f), np.int32)
+        full[...] = pocket[:, None, :, None, :, None]
+        pocket = full.reshape(zc * f, yc * f, xc * f)[:labels.shape[0], :labels.shape[1],
+                                                     :labels.shape[2]]
+    pocket[~free] = 0
+    return pocket, radius
+
+
+def _blocks(a: np.ndarray, f: int) -> np.ndarray:
+    """Maximum over ``f``³ blocks (the array padded with its minimum to whole blocks)."""
+    if f == 1:
+        return a
+    pad = [(0, -s % f) for s in a.shape]
+    if any(p[1] for p in pad):
+        a = np.pad(a, pad, constant_values=a.min())
+    z, y, x = (s // f for s in a.shape)
+    return a.reshape(z, f, y, f, x, f).max(axis=(1, 3, 5))
 
 
 def _accessible_li(labels: np.ndarray) -> np.ndarray:
@@ -187,6 +274,85 @@ def _pick(key: np.ndarray, candidates: np.ndarray, n: int, largest: bool) -> np.
     return idx[part]
 
 
+def _shares(weight: np.ndarray, n: int, cap: np.ndarray, rng: np.random.Generator
+            ) -> np.ndarray:
+    """``n`` shared out in proportion to ``weight`` (largest remainders, ties at random), no
+    share above ``cap``."""
+    total = float(weight.sum())
+    target = weight * (n / total) if total > 0 else np.zeros(weight.shape)
+    quota = np.minimum(np.floor(target + _EPS).astype(np.int64), cap)
+    rem = target - quota + rng.uniform(0, 1e-9, weight.shape)
+    extra = n - int(quota.sum())
+    while extra > 0:
+        room = np.flatnonzero(quota < cap)
+        if not room.size:
+            break
+        take = room[np.argsort(-rem[room], kind="stable")[:extra]]
+        quota[take] += 1
+        rem[take] -= 1.0
+        extra = n - int(quota.sum())
+    if extra < 0:
+        room = np.flatnonzero(quota > 0)
+        quota[room[np.argsort(rem[room], kind="stable")[:-extra]]] -= 1
+    return quota
+
+
+def _spread(shape: tuple[int, ...], flat: np.ndarray, quota: np.ndarray,
+            rng: np.random.Generator) -> np.ndarray:
+    """Of the voxels ``flat``, ``quota[column]`` per column (``quota`` over the ny × nx
+    columns, flattened), evenly spaced along the column with a random phase: the k-th of the
+    column's m voxels (k = 0 … m − 1, from the face) is taken when (k + 1) q/m + φ crosses an
+    integer, exactly q of them."""
+    if not flat.size:
+        return flat
+    col = flat % (shape[1] * shape[2])  # C order: same column <=> same (y, x) remainder
+    order = np.lexsort((flat, col))  # by column, then depth
+    cols, start, counts = np.unique(col[order], return_index=True, return_counts=True)
+    q = np.minimum(quota[cols], counts)
+    k = np.arange(flat.size) - np.repeat(start, counts)
+    m, q = np.repeat(counts, counts), np.repeat(q, counts)
+    phase = np.repeat(rng.uniform(0, 1, cols.size), counts)
+    take = np.floor((k + 1) * q / m + phase) > np.floor(k * q / m + phase)
+    return flat[order[take]]
+
+
+def _squash(shape: tuple[int, ...], flat: np.ndarray, chi: float, n: int,
+            rng: np.random.Generator) -> np.ndarray:
+    """Flat indices of ``n`` of the just-stripped voxels ``flat`` that the stack pressure
+    closes: each column closes χ of the voxels it opened (``n``, the ledger's count, shared out
+    in proportion, so a column closes within one voxel of χ × its share), evenly spaced along
+    the column. The opened pores are squashed along the thickness by χ instead of being
+    riddled by random deletions."""
+    if n <= 0:
+        return np.empty(0, np.int64)
+    if n >= flat.size:
+        return flat
+    opened = np.bincount(flat % (shape[1] * shape[2]), minlength=shape[1] * shape[2])
+    return _spread(shape, flat, _shares(opened.astype(float), n, opened, rng), rng)
+
+
+def _restore_sites(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Where plating re-expands ``n`` collapsed voxels (the inverse of :func:`_squash`): the
+    columns that lost height get it back, in proportion to their deficit against the tallest
+    column, and a Li voxel is inserted before evenly spaced pore voxels of the column (the
+    squashed pores open up again; Li sites where a column has too few pores)."""
+    nz, ny, nx = labels.shape
+    height = (labels != OUTSIDE).sum(axis=0).ravel()
+    deficit = (height.max() - height).astype(np.int64)
+    if deficit.sum() >= n:
+        quota = _shares(deficit.astype(float), n, deficit, rng)
+    else:  # more than the deficit (e.g. uneven growth): the rest evenly over the columns
+        quota = deficit + _shares(np.ones(ny * nx), n - int(deficit.sum()),
+                                  np.full(ny * nx, n), rng)
+    pores = (labels == PORE).reshape(nz, -1)
+    few = pores.sum(axis=0) < quota
+    cand = pores | (few[None, :] & (labels == LI).reshape(nz, -1))
+    sites = _spread(labels.shape, np.flatnonzero(cand.reshape(labels.shape)), quota, rng)
+    mask = np.zeros(labels.shape, bool)
+    mask.ravel()[sites] = True
+    return mask
+
+
 def _step(ms: Microstructure, charge: float) -> tuple[int, dict]:
     """Record ``charge`` (C, + strip / − plate) and return the voxels to move now."""
     led = _ledger(ms)
@@ -225,8 +391,21 @@ def strip(ms: Microstructure, capacity: str | float,
         if bare:  # the face first, random within a layer
             key = -z + rng.uniform(0, 1e-3, labels.shape)
         else:
-            key = _distance_to_skeleton(labels) - _TIE * z + rng.uniform(0, 1e-7, labels.shape)
+            dist = _distance_to_skeleton(labels)
+            pocket, radius = li_pockets(labels, dist)
+            # pockets one after another, the largest first; in a pocket, far from fibres first
+            rank = np.empty(len(radius))
+            rank[np.argsort(-radius, kind="stable")] = np.arange(len(radius))
+            span = float(dist.max()) + 1.0
+            key = (len(radius) - rank[pocket]).astype(np.float64)
+            del pocket
+            key *= span
+            key += dist
+            key -= _TIE * z
+            key += rng.uniform(0, 1e-7, labels.shape)
+            del dist
         flat = _pick(key, access, n, largest=True)
+        del key
         labels.ravel()[flat] = PORE
         remove = np.zeros(labels.shape, bool)
         if bare:
@@ -236,7 +415,7 @@ def strip(ms: Microstructure, capacity: str | float,
             total = led["net_voxels_stripped"] + n
             n_collapse = max(math.floor(chi * total + _EPS) - led["voxels_collapsed"], 0)
             n_collapse = min(n_collapse, n)
-            remove.ravel()[rng.choice(flat, n_collapse, replace=False)] = True
+            remove.ravel()[_squash(labels.shape, flat, chi, n_collapse, rng)] = True
         if n_collapse:
             labels = _remove_from_columns(labels, remove)
         led["voxels_collapsed"] += int(n_collapse) if not bare else 0
@@ -273,10 +452,8 @@ def plate(ms: Microstructure, capacity: str | float, seed: int | None = 0) -> Mi
             if collapsed and net_after > 0 else 0
         n_restore = min(max(int(led["voxels_collapsed"]) - target, 0), n)
         if n_restore:
-            sites = _pick(rng.uniform(0, 1, labels.shape), labels == LI, n_restore,
-                          largest=True)
-            mask = np.zeros(labels.shape, bool)
-            mask.ravel()[sites] = True
+            mask = _restore_sites(labels, n_restore, rng)
+            n_restore = int(mask.sum())
             labels = _insert_in_columns(labels, mask)
             led["voxels_collapsed"] -= n_restore
         pores = labels == PORE
