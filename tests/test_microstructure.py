@@ -388,3 +388,83 @@ def test_collapse_squashes_each_column_evenly(tfa):
     assert np.abs(loss - chi * opened).max() <= 1.0 + 1e-9
     assert np.array_equal(np.sort((f.labels == SKELETON).sum(axis=0).ravel()),
                           np.sort((tfa.labels == SKELETON).sum(axis=0).ravel()))
+
+
+# --- virtual CT (tfalab.microstructure.imaging) ------------------------------------------
+
+
+def _walled_pore(wall: tuple[int, int]) -> Microstructure:
+    """Li | 2.1 um pore | Li across x (100 nm voxels), with a Li wall at x in ``wall``."""
+    lab = np.zeros((30, 30, 30), np.uint8)
+    lab[..., :6] = LI
+    lab[..., 27:] = LI
+    lab[..., wall[0]:wall[1]] = LI
+    return Microstructure(lab, 1e-7)
+
+
+def _pore_clusters(ms: Microstructure) -> int:
+    from scipy import ndimage
+
+    return int(ndimage.label(ms.labels == PORE)[1])
+
+
+def test_virtual_ct_blurs_away_a_wall_thinner_than_the_psf():
+    from tfalab.microstructure.imaging import virtual_ct
+
+    ms = _walled_pore((15, 17))  # 0.2 um of Li between two 0.9 um pores
+    sharp = virtual_ct(ms, psf_fwhm=0.0, threshold=0.5)
+    assert sharp.segmented.voxel_size == pytest.approx(0.3e-6)
+    assert _pore_clusters(sharp.segmented) == 2
+    for fwhm in (0.5e-6, 0.6e-6, 0.9e-6):  # the Xradia's 0.5 um to three CT voxels
+        seen = virtual_ct(ms, psf_fwhm=fwhm, threshold=0.5)
+        assert _pore_clusters(seen.segmented) == 1  # the pores merge, as the CT shows them
+        assert seen.median_pore_diameter > sharp.median_pore_diameter
+    # the same with Otsu's threshold on a volume with a clear pore / solid split
+    assert _pore_clusters(virtual_ct(ms, psf_fwhm=0.9e-6).segmented) == 1
+
+
+def test_virtual_ct_keeps_a_thick_slab_and_a_large_pore():
+    from tfalab.microstructure.imaging import virtual_ct
+
+    ms = _walled_pore((12, 21))  # 0.9 um of Li: three CT voxels
+    for thr in (0.5, None):
+        seen = virtual_ct(ms, psf_fwhm=0.6e-6, threshold=thr)
+        assert _pore_clusters(seen.segmented) == 2
+        assert seen.porosity == pytest.approx(ms.fraction(PORE), abs=1e-9)
+    # a 3 um spherical pore in Li: porosity and size survive PSF, partial volume and Otsu
+    zz, yy, xx = np.mgrid[:60, :60, :60] - 29.5
+    sphere = Microstructure(np.where(zz**2 + yy**2 + xx**2 <= 15**2, PORE, LI)
+                            .astype(np.uint8), 1e-7)
+    seen = virtual_ct(sphere)
+    assert seen.porosity == pytest.approx(sphere.fraction(PORE), rel=0.08)
+    assert seen.median_pore_diameter == pytest.approx(3e-6, rel=0.15)
+    assert _pore_clusters(seen.segmented) == 1
+
+
+def test_virtual_ct_phases_outside_noise_and_errors(tfa):
+    from tfalab.microstructure.imaging import virtual_ct
+
+    # bare Li: a uniform scan, no pores
+    assert virtual_ct(bare_li((12, 9, 9))).porosity == 0.0
+    # a thinned slab: blocks beyond the electrode stay outside, thickness kept
+    lab = np.ones((30, 24, 24), np.uint8)
+    lab[20:] = OUTSIDE
+    lab[3:15, 6:18, 6:18] = PORE
+    seen = virtual_ct(Microstructure(lab, 1e-7), threshold=0.5)
+    assert seen.segmented.thickness == pytest.approx(2.1e-6)
+    assert (seen.segmented.labels[7:] == OUTSIDE).all()
+    # a 1.2 um cube, two PSF widths across: the blur rounds off its edges and corners
+    assert 0.3 * 12**3 / (20 * 24**2) < seen.porosity < 12**3 / (20 * 24**2)
+    # a bright skeleton: the three-class threshold still segments the pores
+    bright = virtual_ct(tfa, attenuation={SKELETON: 3.0}, classes=3)
+    plain = virtual_ct(tfa)
+    assert tfa.fraction(PORE) < plain.porosity <= bright.porosity < 0.25  # not the free Li
+    # noise is seeded
+    a, b = virtual_ct(tfa, noise=0.1, seed=4), virtual_ct(tfa, noise=0.1, seed=4)
+    assert np.array_equal(a.grey, b.grey) and a.threshold == b.threshold
+    with pytest.raises(ParameterError):
+        virtual_ct(tfa, voxel_size=0.25e-6)  # not a whole multiple of 100 nm
+    with pytest.raises(ParameterError):
+        virtual_ct(tfa, psf_fwhm=-1.0)
+    with pytest.raises(ParameterError):
+        virtual_ct(tfa, classes=4)
