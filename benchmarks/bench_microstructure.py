@@ -1,7 +1,10 @@
 """Benchmark: generate + strip + plate + metrics on a 256³ TFA volume (target < 60 s, < 4 GiB).
 
-Run: ``.venv/bin/python benchmarks/bench_microstructure.py [size] [uniform]`` (default: the
-two-scale skeleton with the fitted cell size; ``uniform``: uniform fibres). Prints the
+Run: ``.venv/bin/python benchmarks/bench_microstructure.py [size] [uniform] [load-bearing]``
+(default: the two-scale skeleton with the fitted cell size; ``uniform``: uniform fibres;
+``load-bearing``: also time the load-bearing (backbone) percolation of the as-made skeleton,
+:func:`tfalab.microstructure.loadbearing.load_bearing`, which is not part of ``measure``, on
+its own line after the total, with its own peak memory). Prints the
 seconds of each step, the peak resident memory and the CPU time
 (``resource.getrusage``) and the load average. The virtual CT of the stripped volume
 (:func:`tfalab.microstructure.imaging.virtual_ct`, not part of ``measure``) is timed after the
@@ -20,7 +23,7 @@ from tfalab.microstructure import generate, measure, plate, strip
 from tfalab.microstructure.imaging import virtual_ct
 
 
-def main(size: int = 256, cell_size: str | None = "fitted") -> None:
+def main(size: int = 256, cell_size: str | None = "fitted", backbone: bool = False) -> None:
     """``cell_size``: ``"fitted"`` (the two-scale skeleton of the claims) or ``None`` (uniform
     fibres)."""
     t0 = time.perf_counter()
@@ -56,8 +59,22 @@ def main(size: int = 256, cell_size: str | None = "fitted") -> None:
           f"{100 * p.fraction(0):.2f} %, skeleton percolates: {m.skeleton_percolates}, "
           f"tau_Li {m.tau_li:.2f}, median pore {m.median_pore_diameter * 1e6:.2f} um "
           f"(virtual CT: {100 * scan.porosity:.2f} %, {scan_size * 1e6:.2f} um)")
+    if backbone:
+        from tfalab.microstructure import SKELETON
+        from tfalab.microstructure.loadbearing import load_bearing
+        from tfalab.microstructure.metrics import full_slab
+
+        t = time.perf_counter()
+        r = load_bearing(full_slab(ms) == SKELETON)
+        t_lb = time.perf_counter() - t
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+        print(f"load-bearing: {t_lb:5.2f} s (not in the total; as-made skeleton: "
+              f"{r.medial_voxels} medial voxels, backbone {100 * r.backbone_fraction:.1f} %, "
+              f"{r.disjoint_paths} disjoint paths (cap 3)); peak RSS now {peak:.2f} GiB")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 256,
-         None if len(sys.argv) > 2 and sys.argv[2] == "uniform" else "fitted")
+    args = [a for a in sys.argv[1:] if a != "load-bearing"]
+    main(int(args[0]) if args else 256,
+         None if len(args) > 1 and args[1] == "uniform" else "fitted",
+         "load-bearing" in sys.argv[1:])

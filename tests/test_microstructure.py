@@ -253,16 +253,46 @@ def test_two_scale_skeleton_has_cell_scale_pores():
 
 
 def test_fitted_cell_size_reproduces_the_calibration():
-    from tfalab.microstructure.paper import as_made_pore_size
+    from tfalab.microstructure.paper import SEEDS, as_made_pore_size
     from tfalab.parameters import fitted
 
     p = fitted("microstructure.cell_size")
     assert p.fitted_to == ("C5.pore_size_initial",)
     assert p.method == "tfalab.microstructure.paper.fit_cell_size"
-    # the declared value is the bisection's answer: it reaches 2 um, one step below does not
-    assert as_made_pore_size("fitted") == pytest.approx(2e-6, rel=0.10)
-    assert as_made_pore_size("fitted") >= 2e-6
-    assert as_made_pore_size(p.value - 6e-6 / 2 ** 7) < 2e-6
+    # the declared value is the root of the seed-averaged curve (5 seeds): the 3 seeds of C5
+    # average 2 um within their scatter (sd ~0.3 um for one RVE)
+    d = [as_made_pore_size("fitted", seed=s) for s in SEEDS]
+    assert np.mean(d) == pytest.approx(2e-6, abs=0.3e-6)
+    assert np.std(d, ddof=1) < 0.6e-6
+
+
+def test_interpolated_median_and_isotonic_root():
+    from tfalab.microstructure.paper import _isotonic_root, interpolated_median
+
+    # classes 1 +- 1 and 3 +- 1, half of the volume each: the median is the class boundary
+    assert interpolated_median(np.array([1.0, 1.0, 3.0, 3.0]), 2.0) == pytest.approx(2.0)
+    # moves continuously with the weights (np.median jumps from 2 to 3)
+    lo = interpolated_median(np.array([1.0] * 49 + [3.0] * 51), 2.0)
+    hi = interpolated_median(np.array([1.0] * 51 + [3.0] * 49), 2.0)
+    assert 1.9 < hi < 2.0 < lo < 2.1
+    assert math.isnan(interpolated_median(np.array([]), 1.0))
+    g = np.array([1.0, 2.0, 3.0, 4.0])
+    # a non-monotone dip is pooled away, the root interpolated between grid points
+    assert _isotonic_root(g, np.array([1.0, 1.8, 1.6, 3.0]), 2.0) == pytest.approx(3 + 0.3 / 1.3)
+    assert math.isnan(_isotonic_root(g, np.array([1.0, 1.1, 1.2, 1.3]), 2.0))
+
+
+def test_cell_size_fit_on_a_small_grid():
+    from tfalab.microstructure.paper import cell_size_fit
+
+    f = cell_size_fit(target=2e-6, grid=(2.5e-6, 4.5e-6), seeds=(0, 1),
+                      shape=(48, 48, 48), bootstrap=20)
+    assert f.diameters.shape == (2, 2)
+    assert f.diameters[1].mean() > 2e-6 > f.diameters[0].mean()
+    # linear between the two grid points through the seed means
+    m = f.diameters.mean(axis=1)
+    assert f.cell_size == pytest.approx(2.5e-6 + (2e-6 - m[0]) / (m[1] - m[0]) * 2e-6)
+    assert f.seed_roots.shape == (2,) and f.standard_error >= 0
 
 
 def test_coarsening_hides_thin_fibres(tfa):
@@ -468,3 +498,93 @@ def test_virtual_ct_phases_outside_noise_and_errors(tfa):
         virtual_ct(tfa, psf_fwhm=-1.0)
     with pytest.raises(ParameterError):
         virtual_ct(tfa, classes=4)
+
+
+# --- load-bearing (backbone) percolation ------------------------------------------------------
+
+def _line(m, z0, z1, y, x):
+    m[z0:z1, y, x] = True
+
+
+def test_backbone_single_fibre_spans_with_one_path():
+    from tfalab.microstructure.loadbearing import load_bearing
+
+    m = np.zeros((16, 7, 7), bool)
+    _line(m, 0, 16, 3, 3)
+    r = load_bearing(m)
+    assert r.spans and r.backbone_fraction == 1.0 and r.dangling_fraction == 0.0
+    assert r.disjoint_paths == 1 and not r.load_bearing
+    # loaded at one end only (touches one face): connected to it, but no backbone
+    m = np.zeros((16, 7, 7), bool)
+    _line(m, 0, 12, 3, 3)
+    r = load_bearing(m)
+    assert not r.spans and r.backbone_fraction == 0.0 and not r.backbone.any()
+    # a thick (4 x 4 voxel) fibre, which scikit-image's thinning alone deletes: one path
+    m = np.zeros((16, 10, 10), bool)
+    m[:, 3:7, 3:7] = True
+    r = load_bearing(m)
+    assert r.spans and r.disjoint_paths == 1
+
+
+def test_backbone_excludes_dangling_branch_and_dead_end_loop():
+    from tfalab.microstructure.loadbearing import load_bearing
+
+    m = np.zeros((20, 12, 9), bool)
+    _line(m, 0, 20, 2, 4)                 # spanning fibre
+    m[10, 3:9, 4] = True                  # a side branch ending in the bulk
+    r = load_bearing(m)
+    assert r.spans and r.disjoint_paths == 1
+    assert not r.backbone[10, 5:9, 4].any() and r.backbone[:, 2, 4].sum() >= 14
+    assert r.dangling_fraction >= 0.15
+    # a ring hanging off the fibre by a stalk: a loop, but a dead end (one cut vertex)
+    m[10, 8, 4] = False
+    m[6:15, 8, 4] = True                  # ring: two sides ...
+    m[6:15, 11, 4] = True
+    m[6, 8:12, 4] = True                  # ... and its ends
+    m[14, 8:12, 4] = True
+    r = load_bearing(m)
+    assert r.spans and not r.backbone[:, 8:12, 4].any() and r.disjoint_paths == 1
+
+
+def test_backbone_ring_in_series_and_parallel_paths():
+    from tfalab.microstructure.loadbearing import load_bearing
+
+    # a fibre that splits into two strands and joins again: the ring is backbone (it carries
+    # load), but the single strands at the faces leave one vertex-disjoint path
+    m = np.zeros((20, 9, 7), bool)
+    _line(m, 0, 6, 4, 3)
+    _line(m, 14, 20, 4, 3)
+    m[6, 1:8, 3] = True
+    m[14, 1:8, 3] = True
+    _line(m, 6, 15, 1, 3)
+    _line(m, 6, 15, 7, 3)
+    r = load_bearing(m)
+    assert r.spans and r.disjoint_paths == 1
+    assert r.backbone[8:13, 1, 3].all() and r.backbone[8:13, 7, 3].all()
+    # two separate parallel fibres between the faces: two disjoint paths, load-bearing
+    m = np.zeros((20, 9, 7), bool)
+    _line(m, 0, 20, 1, 3)
+    _line(m, 0, 20, 7, 3)
+    r = load_bearing(m)
+    assert r.spans and r.disjoint_paths == 2 and r.load_bearing and r.backbone_fraction == 1.0
+    # three of them: the count is capped at max_paths
+    _line(m, 0, 20, 4, 3)
+    assert load_bearing(m, max_paths=2).disjoint_paths == 2
+    assert load_bearing(m).disjoint_paths == 3
+
+
+def test_load_bearing_needs_more_skeleton_than_connectivity():
+    from tfalab.microstructure.loadbearing import load_bearing
+    from tfalab.microstructure.metrics import full_slab, percolates
+
+    dense = full_slab(generate(CompositeAnode(free_li=0.6), (32, 32, 32), seed=0)) == SKELETON
+    assert percolates(dense) and load_bearing(dense).load_bearing
+    sparse = full_slab(generate(CompositeAnode(free_li=0.95), (32, 32, 32), seed=0)) == SKELETON
+    r = load_bearing(sparse)
+    assert not r.load_bearing
+    # load-bearing implies geometric percolation, never the reverse
+    for w in (0.7, 0.8, 0.85):
+        mk = full_slab(generate(CompositeAnode(free_li=w), (32, 32, 32), seed=1)) == SKELETON
+        r = load_bearing(mk)
+        assert r.spans == percolates(mk)
+        assert not r.load_bearing or r.spans

@@ -105,10 +105,15 @@ def percolation_threshold(free_li: np.ndarray | list[float] | None = None,
                           shape: tuple[int, int, int] = (64, 64, 64), seeds: int = 3,
                           aspect_ratio: float | None = DEFAULT_ASPECT_RATIO,
                           voxel_size: str | float = DEFAULT_VOXEL_SIZE,
-                          porosity: float = 0.066, **kwargs: Any) -> PercolationSweep:
+                          porosity: float = 0.066, criterion: str = "connectivity",
+                          load_paths: int | None = None, **kwargs: Any) -> PercolationSweep:
     """Sweep the free-Li mass fraction, generate ``seeds`` volumes each, and find where the
     skeleton stops spanning the thickness (26-connected), by linear interpolation of the
-    probability through 1/2.
+    probability through 1/2. ``criterion``: ``"connectivity"`` (one cluster touches both
+    faces) or ``"load_bearing"`` (at least ``load_paths``, default
+    :data:`~tfalab.microstructure.loadbearing.LOAD_PATHS` = 2, vertex-disjoint face-to-face
+    paths through the skeleton's medial-axis network,
+    :func:`~tfalab.microstructure.loadbearing.load_bearing`; slower).
 
     >>> s = percolation_threshold([0.6, 0.95], shape=(32, 32, 32), seeds=1)
     >>> s.probability.tolist(), 0.6 < s.threshold < 0.95
@@ -117,12 +122,24 @@ def percolation_threshold(free_li: np.ndarray | list[float] | None = None,
     w = np.asarray(np.linspace(0.5, 0.95, 10) if free_li is None else free_li, float)
     if np.any((w < 0) | (w >= 1)):
         raise ParameterError("free-Li fractions must lie in [0, 1)")
+    if criterion == "connectivity":
+        test = percolates
+    elif criterion == "load_bearing":
+        from tfalab.microstructure.loadbearing import LOAD_PATHS, load_bearing
+
+        k = LOAD_PATHS if load_paths is None else int(load_paths)
+
+        def test(mask: np.ndarray) -> bool:
+            return load_bearing(mask, max_paths=k).disjoint_paths >= k
+    else:
+        raise ParameterError(f"criterion must be 'connectivity' or 'load_bearing', "
+                             f"got {criterion!r}")
     prob, phi = [], []
     for x in w:
         an = CompositeAnode(free_li=float(x), porosity=porosity)
         phi.append(an.skeleton_volume_fraction)
-        hits = [percolates(full_slab(generate(an, shape, voxel_size, aspect_ratio=aspect_ratio,
-                                              seed=s, **kwargs)) == SKELETON)
+        hits = [test(full_slab(generate(an, shape, voxel_size, aspect_ratio=aspect_ratio,
+                                        seed=s, **kwargs)) == SKELETON)
                 for s in range(seeds)]
         prob.append(float(np.mean(hits)))
     p = np.asarray(prob)

@@ -113,25 +113,35 @@ def c4(ctx: Context) -> Answer:
 def c5(ctx: Context) -> Answer:
     tfa = _tfa()
     need = 2 * MAH_CM2 * tfa.li_volume_per_charge / tfa.thickness
-    from tfalab.microstructure.paper import paper_cycle
+    from tfalab.microstructure.paper import SEEDS, paper_cycle, pore_size_statistics
     from tfalab.parameters import fitted
 
-    vf, vr = paper_cycle("fitted"), paper_cycle("rigid")
-    ct, model, rig = vf["pore_size"]["ct"], vf["pore_size"]["model"], vr["pore_size"]["ct"]
-    old = vf["pore_size"]["coarsened"]
+    vf = paper_cycle("fitted")
+    sf = pore_size_statistics("fitted")
+    sr = pore_size_statistics("rigid")
+    sm = pore_size_statistics("fitted", imaging="model")
+    so = pore_size_statistics("fitted", imaging="coarsened")
     uni = paper_cycle("fitted", cell_size=None)["pore_size"]["ct"]
     cell = fitted("microstructure.cell_size").value
     psf = 1e6 * vf["psf_fwhm"]
+    seeds = f"mean over {len(SEEDS)} seeds ({', '.join(map(str, SEEDS))}) of the 128x96x96 RVE"
+
+    def spread(st: dict, name: str) -> str:
+        v = st[name]
+        per = ", ".join(f"{1e6 * x:.2f}" for x in v["per_seed"])
+        return f"{1e6 * v['mean']:.2f} +- {1e6 * v['sd']:.2f} um (seeds: {per})"
+
     scan = (f"virtual CT of the paper's scan (ZEISS Xradia 610 Versa, 0.3 um voxels): Gaussian "
             f"PSF of {psf:.1f} um FWHM on the 100 nm model, averaged onto 0.3 um voxels "
             "(partial volume), Otsu threshold, local thickness (tfalab.microstructure.imaging)")
-    why = ("median local pore diameter by pore volume; two-scale skeleton: 100-400 nm fibres "
-           f"lying in the walls of cells {1e6 * cell:.2f} um apart (Fig. S1), the cell size "
-           "fitted to the as-made 2 um through the virtual CT; stripping empties the Li pockets "
-           "enclosed by the skeleton one after another, the largest first (void growth beats "
-           "nucleation: the Li chemical potential is highest on the least curved void surface, "
-           "Gibbs-Thomson), so whole cells open; the fitted collapse squashes them along the "
-           "thickness")
+    why = ("median local pore diameter by pore volume, interpolated within its 0.6 um "
+           f"local-thickness class, {seeds} (+- sample sd: seed-to-seed scatter); two-scale "
+           f"skeleton: 100-400 nm fibres lying in the walls of cells {1e6 * cell:.2f} um apart "
+           "(Fig. S1), the cell size fitted to the as-made 2 um through the virtual CT; "
+           "stripping empties the Li pockets enclosed by the skeleton one after another, the "
+           "largest first (void growth beats nucleation: the Li chemical potential is highest "
+           "on the least curved void surface, Gibbs-Thomson), so whole cells open; the fitted "
+           "collapse squashes them along the thickness")
     phi = tfa.skeleton_volume_fraction
     wall = phi * cell / 2.910  # skeleton volume / wall area (Poisson-Voronoi S_V = 2.910/cell)
     miss = ("Miss: the opened pores are the emptied cells and cannot outgrow them - at "
@@ -139,31 +149,32 @@ def c5(ctx: Context) -> Answer:
             f"~{1e6 * wall:.2f} um of dense LiBx per wall, with the Li that wets the fibres; "
             "the virtual CT does not blur these walls away (a wall vanishes only where it is "
             "much thinner than the PSF), so the local pore diameter (inscribed sphere) stays "
-            "that of one cell, even where emptied cells connect through gaps in a wall. The "
-            "virtual CT sees the as-made pores larger than a block average does (blurred "
-            "pore edges fall below Otsu's threshold), so the refit cells are smaller and the "
-            "emptied cells too; 7 um pores would need larger cells, whose as-made pores are "
-            "then too large (docs/microstructure.md), or walls that break, against the "
-            "paper's intact skeleton. A uniform fibre network gives "
-            f"{1e6 * uni['as_made']:.1f} -> {1e6 * uni['stripped']:.1f} um. Nothing was tuned "
-            "to the after-strip size")
+            "that of one cell, even where emptied cells connect through gaps in a wall; 7 um "
+            "pores would need larger cells, whose as-made pores are then too large "
+            "(docs/microstructure.md), or walls that break, against the paper's intact "
+            "skeleton. A uniform fibre network gives "
+            f"{1e6 * uni['as_made']:.1f} -> {1e6 * uni['stripped']:.1f} um (seed 0). Nothing "
+            "was tuned to the after-strip size")
     return Answer(
         values={"pore_accommodation": tfa.pore_capacity() / MAH_CM2,
-                "pore_size_initial": 1e6 * ct["as_made"],
-                "pore_size_after_strip": 1e6 * ct["stripped"]},
+                "pore_size_initial": 1e6 * sf["as_made"]["mean"],
+                "pore_size_after_strip": 1e6 * sf["stripped"]["mean"]},
         notes={"pore_accommodation": (
             f"6.6 % of 100 um holds {tfa.pore_capacity() / MAH_CM2:.2f} mAh/cm2 of dense Li; "
             f"~2 mAh/cm2 would need {100 * need:.1f} % porosity"),
-            "pore_size_initial": (f"calibration: cell size {1e6 * cell:.2f} um fitted here "
-                                  f"(tfalab.microstructure.paper.fit_cell_size) through the "
-                                  f"{scan}; at the model's 100 nm: "
-                                  f"{1e6 * model['as_made']:.2f} um; majority block average "
-                                  f"to 0.3 um: {1e6 * old['as_made']:.1f} um; {why}"),
-            "pore_size_after_strip": (f"voxel model (fitted collapse) through the {scan}; at "
-                                      f"100 nm: {1e6 * model['stripped']:.2f} um; block "
-                                      f"average: {1e6 * old['stripped']:.1f} um; rigid "
-                                      f"skeleton: {1e6 * rig['stripped']:.2f} um; re-plated: "
-                                      f"{1e6 * ct['replated']:.1f} um (paper ~2 um); {why}. "
+            "pore_size_initial": (f"calibration: cell size {1e6 * cell:.3f} um fitted here "
+                                  "(tfalab.microstructure.paper.fit_cell_size: the seed "
+                                  "average over 5 seeds x 11 cell sizes, isotonic regression, "
+                                  "root at 2 um) through the "
+                                  f"{scan}: {spread(sf, 'as_made')}; at the model's 100 nm: "
+                                  f"{spread(sm, 'as_made')}; majority block average to "
+                                  f"0.3 um: {1e6 * so['as_made']['mean']:.2f} um; {why}"),
+            "pore_size_after_strip": (f"prediction, voxel model (fitted collapse) through the "
+                                      f"{scan}: {spread(sf, 'stripped')}; at 100 nm: "
+                                      f"{1e6 * sm['stripped']['mean']:.2f} um; block "
+                                      f"average: {1e6 * so['stripped']['mean']:.2f} um; rigid "
+                                      f"skeleton: {spread(sr, 'stripped')}; re-plated: "
+                                      f"{spread(sf, 'replated')} (paper ~2 um); {why}. "
                                       f"{miss}")},
         figures=[_strip_plate_figure(ctx), _voxel_figure(ctx, vf, "fitted")])
 
