@@ -80,10 +80,6 @@ def tfa_max_ccd(ov: dict[str, float]) -> float:
     return max(ex.ccd("tfa", p, overrides=ov).ccd for p in TFA_PRESSURES)
 
 
-def li_ccd(pressure: str) -> Callable[[dict[str, float]], float]:
-    return lambda ov: ex.ccd("li", pressure, overrides=ov).ccd
-
-
 def li_short_time(ov: dict[str, float]) -> float:
     res = ex.cycle("li", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "24 h", overrides=ov)
     return time_to_failure(res.celltest)

@@ -80,8 +80,8 @@ class AnodeInterface:
             self.filament: pybamm.Scalar(0.0),
             self.r_sei: p["Initial interphase resistance [Ohm.m2]"],
         })
-        h0 = p["Anode thickness [m]"]
         vm = p["Li molar volume [m3.mol-1]"]
+        h0 = p["Anode thickness [m]"]
         s = self.q * vm / FARADAY
         pores0 = p["Anode porosity"] * h0
         pores = (pores0 + (1 - p["Anode collapse fraction"]) * ph.relu(s, X)

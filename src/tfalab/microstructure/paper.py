@@ -86,7 +86,7 @@ def interpolated_median(diameters: np.ndarray, step: float) -> float:
     return float((values[i] - 0.5 + (0.5 - below) / f) * step)
 
 
-def median_pore_diameter(ms: Microstructure) -> float:
+def interpolated_median_pore_diameter(ms: Microstructure) -> float:
     """Median local pore diameter (m, by pore volume) of a volume, interpolated within its
     class (:func:`interpolated_median`; classes two voxels wide); nan without pores."""
     mask = ms.labels == PORE
@@ -99,11 +99,11 @@ def median_pore_diameter(ms: Microstructure) -> float:
 def as_made_pore_size(cell_size: float | str | None = "fitted",
                       shape: tuple[int, int, int] = RVE_SHAPE, seed: int = 0,
                       imaging: str = "ct") -> float:
-    """Median pore diameter (m, by pore volume, interpolated: :func:`median_pore_diameter`)
-    of the as-made RVE as the paper's CT sees it (``imaging="ct"``: the virtual CT; see
-    :func:`seen_as`)."""
+    """Median pore diameter (m, by pore volume, interpolated:
+    :func:`interpolated_median_pore_diameter`) of the as-made RVE as the paper's CT sees it
+    (``imaging="ct"``: the virtual CT; see :func:`seen_as`)."""
     ms = generate(CompositeAnode(), shape=shape, seed=seed, cell_size=cell_size)
-    return median_pore_diameter(seen_as(ms, imaging))
+    return interpolated_median_pore_diameter(seen_as(ms, imaging))
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,9 @@ def cell_size_fit(target: float = 2e-6, grid: tuple[float, ...] = FIT_GRID,
                   imaging: str = "ct", workers: int = 1, bootstrap: int = 2000
                   ) -> CellSizeFit:
     """Fit the cell size at which the as-made median pore diameter (virtual CT, interpolated
-    median, :func:`median_pore_diameter`) equals ``target``. Every cell size of ``grid`` is
-    run with every seed (common seeds along the grid); the seed-averaged diameters are made
-    non-decreasing by isotonic regression (pool-adjacent-violators,
+    median, :func:`interpolated_median_pore_diameter`) equals ``target``. Every cell size of
+    ``grid`` is run with every seed (common seeds along the grid); the seed-averaged diameters
+    are made non-decreasing by isotonic regression (pool-adjacent-violators,
     ``scipy.optimize.isotonic_regression``: the pore size grows with the cell size, single
     RVEs scatter about it) and the root is interpolated linearly between grid points. The
     standard error is a bootstrap over the seeds (``bootstrap`` resamples, fixed generator);
@@ -188,8 +188,9 @@ def fit_cell_size(target: float = 2e-6, grid: tuple[float, ...] = FIT_GRID,
     """The cell size (m) of the two-scale skeleton behind ``microstructure.cell_size``: the
     size at which the as-made RVE, seen through the virtual CT of the paper's 0.3 µm scan
     (claim C5: 2 µm), shows a median pore diameter (interpolated,
-    :func:`median_pore_diameter`) of ``target``, averaged over ``seeds``: the root of the
-    isotonic regression of the seed-averaged diameter on the cell size (:func:`cell_size_fit`).
+    :func:`interpolated_median_pore_diameter`) of ``target``, averaged over ``seeds``: the root
+    of the isotonic regression of the seed-averaged diameter on the cell size
+    (:func:`cell_size_fit`).
 
     The earlier rule (bisection on seed 0 for the smallest size whose plain median reaches
     2 µm) was ill-posed: the plain median jumps in steps of two CT voxels and sat on a
@@ -231,7 +232,7 @@ def _paper_cycle(collapse: str | float, shape: tuple[int, int, int], seed: int,
         sizes[res] = {}
         for name, ms in states.items():
             m = seen[name] if res == "ct" else seen_as(ms, res)
-            sizes[res][name] = median_pore_diameter(m)
+            sizes[res][name] = interpolated_median_pore_diameter(m)
     return {
         "states": states, "bare_li": (li0, li1), "capacity_rve_C_m2": q, "scale": scale,
         "porosity": {k: v.fraction(PORE) for k, v in states.items()},
