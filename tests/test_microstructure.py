@@ -588,3 +588,23 @@ def test_load_bearing_needs_more_skeleton_than_connectivity():
         r = load_bearing(mk)
         assert r.spans == percolates(mk)
         assert not r.load_bearing or r.spans
+
+
+def test_maxwell_rigidity_estimate():
+    """Mean-field (Maxwell) rigidity estimate of the fibre network (C6 alternative)."""
+    from tfalab.microstructure.loadbearing import maxwell_threshold, mean_contacts
+
+    # spheres (aspect ratio 0, one diameter): V_ex = 8 V, so <z> = -8 ln(1 - phi)
+    phi = 0.1
+    assert math.isclose(mean_contacts(phi, 0.0, (2e-7, 2e-7), n=3), -8 * math.log1p(-phi),
+                        rel_tol=1e-9)
+    # slender rods: Onsager, <z> -> -ln(1 - phi) * 2 L / D
+    z = mean_contacts(phi, 1000.0, (2e-7, 2e-7), n=3)
+    assert math.isclose(z, -math.log1p(-phi) * 2000.0, rel_tol=0.01)
+    # stricter contacts need more skeleton (less free Li); longer fibres need less
+    for ar in (5.0, 10.0, 20.0):
+        w = [maxwell_threshold(c, ar) for c in ("welded", "frictional", "frictionless")]
+        assert w[0] > w[1] > w[2]
+    assert maxwell_threshold("frictional", 5.0) < maxwell_threshold("frictional", 20.0)
+    with pytest.raises(ParameterError):
+        maxwell_threshold("glued")

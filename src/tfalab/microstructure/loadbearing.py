@@ -29,6 +29,10 @@ loaded platens (super-nodes ``S`` and ``T``):
   ~L^(d-1) disjoint paths); in a finite box (the C6 sweep: 6.4 µm, a few fibre lengths) it
   lies above it.
 
+A mean-field rigidity estimate that needs no voxels: :func:`maxwell_threshold` (Maxwell's
+count for rigid fibres, by contact type, with the contacts per fibre of the Boolean fibre
+model, :func:`mean_contacts`).
+
 The medial-axis network is the 26-connected skeletonisation of the skeleton phase
 (``skimage.morphology.skeletonize``, Lee's 3D thinning; it keeps the topology: components,
 tunnels and cavities); its voxels are the vertices, 26-neighbours are joined. A thinned line
@@ -188,3 +192,66 @@ def load_bearing(mask: np.ndarray, max_paths: int = 3) -> LoadBearing:
     n = len(coords)
     return LoadBearing(True, members.size / n, (len(spanning) - members.size) / n,
                        min(k, max_paths), n, backbone)
+
+
+#: Maxwell counts ⟨z⟩ (mean contacts per fibre) at which a network of rigid fibres is
+#: isostatic, by the kind of contact: 6 degrees of freedom per fibre (a frictional contact also
+#: resists the spin about the fibre axis) against the constraints per contact (a weld: 6; a
+#: frictional or pinned contact: 3, force but no moment; a frictionless one: 1, the normal
+#: force), ⟨z⟩ = 2 × 6 / constraints.
+MAXWELL_CONTACTS = {"welded": 2.0, "frictional": 4.0, "frictionless": 12.0}
+
+
+def mean_contacts(volume_fraction: float, aspect_ratio: float,
+                  diameters: tuple[float, float] = (100e-9, 400e-9), n: int = 200) -> float:
+    """Mean number of fibres that overlap a fibre, ⟨z⟩ = n ⟨V_ex⟩, in the generator's Boolean
+    model of isotropic fibres (capsules: a cylinder of length ``aspect_ratio`` × diameter with
+    hemispherical ends, diameters uniform in ``diameters``) at skeleton ``volume_fraction`` φ:
+    the number density follows from φ = 1 − exp(−n ⟨V⟩), the isotropically averaged excluded
+    volume of two convex bodies from Kihara's formula V_ex = V1 + V2 + (S1 M2 + S2 M1)/(4π)
+    (V volume, S surface, M integrated mean curvature; capsule: V = πr²L + 4πr³/3,
+    S = 2πrL + 4πr², M = πL + 4πr).
+
+    >>> round(mean_contacts(0.0865, 10.0), 2)     # at C6's connectivity threshold, 79.4 wt%
+    2.02
+    """
+    d = np.linspace(diameters[0], diameters[1], n)
+    r, length = d / 2, aspect_ratio * d
+    vol = np.pi * r**2 * length + 4 / 3 * np.pi * r**3
+    surf = 2 * np.pi * r * length + 4 * np.pi * r**2
+    curv = np.pi * length + 4 * np.pi * r
+    vex = vol[:, None] + vol[None] + (surf[:, None] * curv[None]
+                                      + surf[None] * curv[:, None]) / (4 * np.pi)
+    return float(-np.log1p(-volume_fraction) * vex.mean() / vol.mean())
+
+
+def maxwell_threshold(contact: str = "frictional", aspect_ratio: float = 10.0,
+                      porosity: float = 0.066) -> float:
+    """Free-Li mass fraction above which a network of rigid fibres with ``contact`` contacts
+    (``MAXWELL_CONTACTS``) falls below Maxwell's isostatic count: a mean-field rigidity
+    estimate (:func:`mean_contacts` = ⟨z⟩ of the contact type). Rigidity needs at least the
+    connectivity, so with welded contacts (⟨z⟩ = 2, about the connectivity onset of the C6
+    sweep box) it is no stricter than the connectivity threshold. Not the reported C6 value:
+    the paper does not say whether the fibres are fused or only touch.
+
+    >>> round(maxwell_threshold("welded"), 3), round(maxwell_threshold("frictional"), 3)
+    (0.796, 0.649)
+    """
+    from scipy.optimize import brentq
+
+    from tfalab.anode import CompositeAnode
+    from tfalab.errors import ParameterError
+
+    if contact not in MAXWELL_CONTACTS:
+        raise ParameterError(f"contact must be one of {sorted(MAXWELL_CONTACTS)}, "
+                             f"got {contact!r}")
+    z = MAXWELL_CONTACTS[contact]
+    k = mean_contacts(0.5, aspect_ratio) / -np.log(0.5)  # ⟨z⟩ per unit of −ln(1 − φ)
+    phi = -np.expm1(-z / k)
+
+    def gap(w: float) -> float:
+        return CompositeAnode(free_li=w, porosity=porosity).skeleton_volume_fraction - phi
+
+    if gap(0.01) < 0:  # the rigid network needs more skeleton than any composition has
+        return 0.0
+    return float(brentq(gap, 0.01, 0.99))
