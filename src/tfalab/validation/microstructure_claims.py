@@ -85,7 +85,7 @@ def backbone_near_threshold(free_li: float, seeds: int = SWEEP_SEEDS) -> dict[st
 
 @answers("C6")
 def c6(ctx: Context) -> Answer:
-    from tfalab.microstructure.loadbearing import LOAD_PATHS
+    from tfalab.microstructure.loadbearing import LOAD_PATHS, maxwell_threshold
 
     geo = sweep()
     main = sweep(criterion="load_bearing")
@@ -131,7 +131,15 @@ def c6(ctx: Context) -> Answer:
             "not sufficient, for the skeleton to carry the stack pressure (rigidity "
             "percolation of bending-dominated fibre networks sets in above connectivity; a "
             "barely connected network creeps with the Li), so the model's number is an upper "
-            "bound on the creep onset; no aspect ratio was fitted")
+            "bound on the creep onset; no aspect ratio was fitted. Box size: the 64^3 box "
+            "(6.4 um, fibres 1-4 um long) is not converged and a larger box moves the "
+            "threshold further from 70 wt% (connectivity 86.2 / 88.1 wt% at 96^3 / 128^3, "
+            "2 disjoint paths 81.9 wt% at 96^3; docs/microstructure.md, C6 sensitivity), so "
+            "the reported value is a lower estimate of the model's threshold. A mean-field "
+            "rigidity count (Maxwell) for rigid fibres brackets 70 wt% by the contact law the "
+            f"paper does not give: welded junctions {100 * maxwell_threshold('welded'):.1f} "
+            f"wt%, frictional contacts {100 * maxwell_threshold('frictional'):.1f} wt% "
+            "(loadbearing.maxwell_threshold; not reported)")
     return Answer(values={"creep_threshold": 100 * main.threshold},
                   notes={"creep_threshold": note}, figures=[_figure(ctx, geo, main)])
 
