@@ -12,7 +12,8 @@ delithiated) to θ = 1 (discharged):
   onto the practical capacity of the materials database.
 
 Numbers come from ``data/cathodes.toml`` (constants with sources) and ``data/parameters.toml``
-(fitted). Equations: ``docs/full-cell-model.md``.
+(fitted: FeS2's extra capacity, diffusivity and chemical loss, the composites' percolation
+threshold). Equations: ``docs/full-cell-model.md``.
 
 >>> p = cathode_parameters(fes2_cathode("2.17 mg/cm2"))
 >>> round(p["Cathode theoretical capacity [C.m-2]"] / 36000, 2)  # mAh/cm2
@@ -67,8 +68,16 @@ def _constants() -> dict[str, dict[str, float]]:
     return out
 
 
+#: cathode parameters that are fitted (``data/parameters.toml``), not literature constants
+FITTED = ("fes2.diffusivity", "composite.percolation_threshold")
+
+
 def cathode_constant(name: str) -> float:
-    """SI value of ``"group.key"`` in ``data/cathodes.toml`` (e.g. ``"fes2.plateau_1"``)."""
+    """SI value of ``"group.key"`` in ``data/cathodes.toml`` (e.g. ``"fes2.plateau_1"``), or of
+    a fitted cathode parameter of ``data/parameters.toml`` (:data:`FITTED`, e.g.
+    ``"fes2.diffusivity"``)."""
+    if name in FITTED:
+        return fitted(name).value
     group, key = name.split(".", 1)
     try:
         return _constants()[group][key]
@@ -143,14 +152,16 @@ def electrolyte_fraction(cathode: CathodeComposite) -> float:
     return (1 - cathode.porosity) * vol.get("Li6PS5Cl", 0.0) / sum(vol.values())
 
 
-def transport_efficiency(fraction: float) -> float:
+def transport_efficiency(fraction: float, threshold: float | None = None) -> float:
     """σ_eff/σ of the composite's LPSCl network at LPSCl volume fraction ``fraction``.
 
     Continuum percolation: ((φ − φ_c)/(1 − φ_c))^t above the threshold φ_c, 0 below it
-    (φ_c and t from ``data/cathodes.toml``; Bruggeman's φ^1.5 has no threshold and
-    overestimates the conductivity of lean composites).
+    (φ_c fitted to C25, ``data/parameters.toml``, unless ``threshold`` is given; t from
+    ``data/cathodes.toml``; Bruggeman's φ^1.5 has no threshold and overestimates the
+    conductivity of lean composites).
     """
-    phi_c = cathode_constant("composite.percolation_threshold")
+    phi_c = (cathode_constant("composite.percolation_threshold") if threshold is None
+             else threshold)
     t = cathode_constant("composite.conduction_exponent")
     if fraction <= phi_c:
         raise ParameterError(
@@ -181,7 +192,7 @@ def cathode_parameters(cathode: CathodeComposite) -> dict[str, Any]:
         "Cathode Li concentration [mol.m-3]": capacity / (FARADAY * volume),
         "Cathode active surface area [m2.m-2]": 3 * volume / c["particle_radius"],
         "Cathode particle radius [m]": c["particle_radius"],
-        "Cathode diffusivity [m2.s-1]": c["diffusivity"],
+        "Cathode diffusivity [m2.s-1]": cathode_constant(f"{kind}.diffusivity"),
         "Cathode diffusion activation energy [J.mol-1]": c["diffusion_activation_energy"],
         "Cathode exchange current density [A.m-2]": c["exchange_current_density"],
         "Cathode reference temperature [K]": t_ref,
