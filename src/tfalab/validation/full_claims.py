@@ -1,9 +1,11 @@
 """Claims C22–C26 answered by the full-cell model (:mod:`tfalab.cell.full`).
 
-The calibration set is declared in ``data/parameters.toml`` (``fitted_to``): the 0.2C capacity
-of C22, the 420-cycle retention of C23 and C26's 5C current; the rest are predictions.
-C24's (and C25's) retention are not blind: the choice of a time-driven fade was made after
-the first version missed C24 (``docs/full-cell-model.md``).
+The calibration set is declared in ``data/parameters.toml`` (``fitted_to``): C22's 0.2C
+(composite extra capacity) and 5C capacities (FeS2 diffusivity), C23's 420-cycle retention
+(chemical loss), C25's 40th-cycle capacity (percolation threshold of the composite's LPSCl)
+and C26's 5C current (NCM loading); the rest are predictions. C24's (and C25's) retention are
+not blind: the choice of a time-driven fade was made after the first version missed C24
+(``docs/full-cell-model.md``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 from pathlib import Path
 
 from tfalab.cell import full_experiments as fx
+from tfalab.cell.cathodes import cathode_constant
 from tfalab.cell.full_simulate import FullResult
 from tfalab.validation.figures import pyplot as _plt
 from tfalab.validation.figures import save as _save
@@ -33,18 +36,19 @@ def _cycles_to_short(res: FullResult) -> float:
 @answers("C22")
 def c22(ctx: Context) -> Answer:
     res = fx.fes2_rate_test()
+    d = res.config.parameters()["Cathode diffusivity [m2.s-1]"]
     values = {f"capacity_{c:g}C": fx.capacity_at(res, c) for c in (0.2, 0.5, 5.0)}
     values["no_short"] = float(res.termination == "completed")
     return Answer(values=values,
                   notes={"capacity_0.2C": f"FeS2 loading {fx.RATE_TEST_LOADING} (from 5C = "
                                           "2.83 mA/cm2); last of 5 cycles at each rate",
-                         "capacity_5C": "rate capability from the FeS2 particle kinetics (D = "
-                                        "1e-15 m2/s, the geometric middle of the 1e-16 - "
-                                        "1e-14 m2/s literature range, 0.5 um particles, "
-                                        "j0 = 1 A/m2; not fitted). The paper's 677 mAh/g "
-                                        "corresponds to D ~ 1e-16 m2/s, the low end of that "
-                                        "range; the 6 um thin composite has no transport "
-                                        "limit"},
+                         "capacity_5C": "calibration: the FeS2 diffusivity is fitted to "
+                                        f"this point (D = {d:.3g} m2/s with the particle "
+                                        "radius fixed at 0.5 um, so the fit identifies "
+                                        "D/R^2; the low end of the 1e-16 - 1e-14 m2/s "
+                                        "literature range, prior 1e-15). The 6 um thin "
+                                        "composite has no transport limit: the 5C capacity "
+                                        "is set by the FeS2 particles"},
                   figures=[_rate_figure(ctx, res)])
 
 
@@ -64,13 +68,21 @@ def c23(ctx: Context) -> Answer:
 @answers("C24")
 def c24(ctx: Context) -> Answer:
     res = fx.fes2_fast()
+    c = res.cycles.discharge_mAh_g
+    step = 100 * (1 - c.iloc[1] / c.iloc[0]) if len(c) > 1 else float("nan")
     return Answer(values={"retention_800": fx.retention(res, 800)},
                   notes={"retention_800": "time-driven (first-order) chemical loss of active "
                                           "material fitted to C23 at 1C, applied at 3C. Not a "
                                           "blind prediction: this mechanism replaced the "
                                           "per-cycled-strain contact loss after that version "
                                           "predicted 38 % here (the paper's FeS2 cells fade "
-                                          "~0.05 %/h at 0.2C, 1C and 3C alike)"},
+                                          "~0.05 %/h at 0.2C, 1C and 3C alike). With the FeS2 "
+                                          "diffusivity fitted to C22's 5C the 3C cell is "
+                                          f"partly diffusion-limited: {step:.0f} points of "
+                                          "the fade are a first-cycle step (the first "
+                                          "discharge starts from delithiated particles, each "
+                                          "3C charge leaves Li in them); retention is "
+                                          "relative to the first discharge"},
                   figures=[_retention_figure(ctx, "fig6c_fes2_3C.png", {"TFA": res},
                                              "FeS2 1.18 mg/cm2, 3C, 40 MPa, 80 °C")])
 
@@ -81,22 +93,30 @@ def c25(ctx: Context) -> Answer:
     c = res.cycles
     last = float(c.discharge_mAh_cm2.iloc[-1]) if len(c) else 0.0
     best = float(c[["discharge_mAh_cm2", "charge_mAh_cm2"]].max().max()) if len(c) else 0.0
-    free_li = res.config.parameters()["Anode free-Li capacity [C.m-2]"] / 36000
+    params = res.config.parameters()
+    free_li = params["Anode free-Li capacity [C.m-2]"] / 36000
+    phi_c = cathode_constant("composite.percolation_threshold")
+    first = float(c.discharge_mAh_cm2.iloc[0]) if len(c) else float("nan")
     return Answer(values={"areal_capacity_40": last, "reversible_capacity": best,
                           "li_utilisation": 100 * best / free_li},
                   notes={"reversible_capacity": "largest discharge or charge capacity over "
                                                 "the 40 cycles at 0.2C. The 88 um composite is "
-                                                "resolved through its thickness; with the "
-                                                "a-priori percolation transport (threshold "
-                                                "0.16, LPSCl at 0.22 vol) its ohmic drop is "
-                                                "~0.1 V and it is fully used. The capacity is "
-                                                "knife-edge: threshold 0.18 gives 10.7, 0.19 "
-                                                "gives 9.1 mAh/cm2",
-                         "areal_capacity_40": "40-cycle fade from the time-driven loss fitted "
-                                              "to C23 (model 77 %, paper 81 %); the miss is "
-                                              "the initial capacity (reversible_capacity)",
+                                                "resolved through its thickness; its LPSCl (0.22 "
+                                                "vol) sits just above the percolation threshold "
+                                                f"({phi_c:.3f}, fitted to areal_capacity_40), so "
+                                                "its ohmic drop limits the capacity. A test of "
+                                                "the fade model (chemical loss fitted to C23) "
+                                                "backwards from cycle 40: 40th over 1st cycle "
+                                                f"{100 * last / first:.0f} % (paper 7.70/9.5 = "
+                                                "81 %)",
+                         "areal_capacity_40": "calibration: the composite's percolation "
+                                              f"threshold is fitted to this point ({phi_c:.3f}, "
+                                              "bounds 0.10 - 0.215, prior 0.16 of Scher & "
+                                              "Zallen), after the chemical loss was fitted to "
+                                              "C23",
                          "li_utilisation": f"reversible_capacity over the TFA's {free_li:.1f} "
-                                           "mAh/cm2 of free Li: misses with it"},
+                                           "mAh/cm2 of free Li: not independent of "
+                                           "reversible_capacity (same number, rescaled)"},
                   figures=[_retention_figure(ctx, "fig6d_fes2_thick.png", {"TFA": res},
                                              "FeS2 9.64 mg/cm2, 0.2C, 40 MPa, 80 °C",
                                              areal=True)])
