@@ -138,6 +138,16 @@ def test_tfa_ccd_above_li_and_temperature_lowers_it():
     assert cold_tfa < hot_tfa
 
 
+def test_bare_li_ccd_rises_with_temperature_at_low_pressure():
+    """Outside the paper: Li|Li6PS5Cl|Li at 1 MPa voids at a higher current the hotter it is
+    (Spencer Jolly et al., ACS Appl. Mater. Interfaces 13, 22708 (2021): < 0.25, 0.25 and
+    0.5 mA/cm2 at 25, 60 and 80 degC); creep and Li diffusion are both thermally activated."""
+    ramp = "ccd from 0.05 mA/cm2 step 0.05 mA/cm2 to 5 mA/cm2 every 0.5 h"
+    ccds = [ex.ccd("li", "1 MPa", t, protocol=ramp).ccd for t in ("25 degC", "60 degC",
+                                                                   "80 degC")]
+    assert ccds[0] < ccds[1] < ccds[2]
+
+
 def test_stripping_past_the_free_li_collapses_the_tfa():
     res = simulate_symmetric("tfa", protocol="strip 1 mA/cm2 to 20 mAh/cm2", pressure="20 MPa")
     assert res.failed
