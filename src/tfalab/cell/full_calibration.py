@@ -145,6 +145,4 @@ def calibrate(log: Callable[[str], None] = print, write: bool = False) -> dict[s
     finally:
         if not (write and done):
             _store(old)
-    if write:
-        _store(out)
     return out
