@@ -129,6 +129,50 @@ def test_plating_relief_needs_internal_pores():
     assert ph.filament_rate(li, i, 1.0, r, flaw, ph.NUMPY, li_pressure) > 0.0
 
 
+def test_li_supply_has_two_parallel_paths():
+    """Bare Li: self-diffusion over its thickness only. A percolating skeleton adds a path whose
+    room-temperature diffusivity is the SIMS value less Li's, and whose weaker activation makes
+    the TFA's supply grow less with temperature than bare Li's."""
+    li_d = symmetric_parameters("li")["Anode Li diffusivity [m2.s-1]"]
+    for t in ("25 degC", "80 degC"):
+        li, tfa = symmetric_parameters("li", temperature=t), symmetric_parameters("tfa",
+                                                                                 temperature=t)
+        assert li["Anode skeleton-path diffusivity [m2.s-1]"] == 0.0
+        bulk = ph.diffusion_velocity({**tfa, "Anode skeleton-path diffusivity [m2.s-1]": 0.0},
+                                     ph.NUMPY)
+        assert bulk == pytest.approx(ph.diffusion_velocity(li, ph.NUMPY))  # same free-Li path
+        assert ph.diffusion_velocity(tfa, ph.NUMPY) > 3 * bulk
+    tfa25 = symmetric_parameters("tfa", temperature="25 degC")
+    sims = (tfa25["Anode Li diffusivity [m2.s-1]"]
+            + tfa25["Anode skeleton-path diffusivity [m2.s-1]"])
+    assert sims == pytest.approx(2.4e-14)  # the paper's ToF-SIMS value, m2/s
+    assert li_d == pytest.approx(2.5e-15)
+
+    def ratio(anode):
+        hot, cold = (ph.diffusion_velocity(symmetric_parameters(anode, temperature=t), ph.NUMPY)
+                     for t in ("80 degC", "25 degC"))
+        return hot / cold
+
+    assert 1 < ratio("tfa") < ratio("li")
+
+
+def test_skeleton_path_needs_a_percolating_skeleton_and_fits_in_the_electrode():
+    floating = CompositeAnode(free_li=0.9)  # above the 70 wt% percolation limit
+    assert symmetric_parameters(floating)["Anode skeleton-path diffusivity [m2.s-1]"] == 0.0
+    thin = CompositeAnode(thickness="3 um")
+    assert symmetric_parameters(thin)["Anode skeleton-path length [m]"] == pytest.approx(3e-6)
+    with pytest.raises(ParameterError, match="skeleton-path diffusivity"):
+        symmetric_parameters("tfa", overrides={"Anode skeleton-path diffusivity [m2.s-1]": -1.0})
+
+
+def test_tfa_keeps_its_advantage_at_room_temperature():
+    """The paper's C12 direction: at 25 degC the TFA's CCD is well above bare Li's."""
+    ramp = "ccd from 0.2 mA/cm2 step 0.2 mA/cm2 to 6 mA/cm2 every 0.5 h"
+    tfa = ex.ccd("tfa", "20 MPa", "25 degC", protocol=ramp).ccd
+    li = ex.ccd("li", "20 MPa", "25 degC", protocol=ramp).ccd
+    assert tfa > 1.5 * li
+
+
 def test_tfa_ccd_above_li_and_temperature_lowers_it():
     ramp = "ccd from 0.5 mA/cm2 step 0.5 mA/cm2 to 10 mA/cm2 every 0.5 h"
     hot_tfa = ex.ccd("tfa", "10 MPa", protocol=ramp).ccd

@@ -14,6 +14,8 @@ order, repeated until the values settle. It takes minutes on two cores; ``tfalab
 | electrolyte.flaw_size, filament.tip_fraction | C14.li_short_time, C13.li_short_time |
 | interface.capacitance | C18.tfa_frequency |
 | holder.stiffness | C9.li_pressure_swing |
+| skeleton.path_length | C12.tfa_ccd_rt |
+| skeleton.path_activation_energy | C11.tfa_ccd_max |
 """  # noqa: E501
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ PYBAMM_NAMES = {
     "filament.tip_fraction": "Filament tip fraction",
     "interface.capacitance": "Interface capacitance [F.m-2]",
     "holder.stiffness": "Holder stiffness [Pa.m-1]",
+    "skeleton.path_length": "Anode skeleton-path length [m]",
+    "skeleton.path_activation_energy": "Anode skeleton-path activation energy [J.mol-1]",
 }
 
 #: pressures over which the TFA's maximum CCD is taken (the paper's 0–50 MPa)
@@ -78,6 +82,11 @@ def tfa_overpotential_80h(ov: dict[str, float]) -> float:
 
 def tfa_max_ccd(ov: dict[str, float]) -> float:
     return max(ex.ccd("tfa", p, overrides=ov).ccd for p in TFA_PRESSURES)
+
+
+def tfa_rt_ccd(ov: dict[str, float]) -> float:
+    """A/m²: the TFA's CCD at 25 °C, 20 MPa (default ramp)."""
+    return ex.ccd("tfa", "20 MPa", "25 degC", overrides=ov).ccd
 
 
 def li_short_time(ov: dict[str, float]) -> float:
@@ -182,6 +191,12 @@ def calibrate(passes: int = 2, log: Callable[[str], None] = print,
             fit_pore_size(ov, log)
             _fit(ov, "filament.tip_fraction", li_short_time, target("C13.li_short_time"),
                  1e-3, 1.0, increasing=True, log=log, iterations=10)
+        # the TFA's skeleton path: at 25 degC it alone sets the TFA's supply (its activation
+        # energy drops out at the reference temperature), so the length first
+        _fit(ov, "skeleton.path_length", tfa_rt_ccd, target("C12.tfa_ccd_rt"), 1e-6, 1e-4,
+             increasing=False, log=log, iterations=10)
+        _fit(ov, "skeleton.path_activation_energy", tfa_max_ccd, target("C11.tfa_ccd_max"),
+             2e3, 8e4, increasing=True, log=log, iterations=10)
     key = PYBAMM_NAMES["interface.capacitance"]
     for _ in range(2):  # f ∝ 1/C for arcs of equal contact: two fixed-point steps
         ov[key] *= tfa_frequency(ov) / target("C18.tfa_frequency")

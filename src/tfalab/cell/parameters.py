@@ -96,23 +96,32 @@ def skeleton_load_fraction(anode: CompositeAnode) -> float:
     return f_li * e_li / (f_li * e_li + f_sk * e_sk)
 
 
-def effective_li_diffusivity(anode: CompositeAnode) -> float:
-    """Li diffusivity (m²/s, at the Li reference temperature) of the anode.
+def skeleton_path_diffusivity(anode: CompositeAnode) -> float:
+    """Li diffusivity (m²/s, at the Li reference temperature) added by the skeleton's surfaces.
 
-    Bare Li: Li's self-diffusivity. A composite: Li's plus the skeleton-path enhancement
-    measured on the reference composite, scaled with skeleton volume fraction (the paths are
-    the skeleton's surfaces). No enhancement when the skeleton does not percolate.
+    The measured diffusivity of the reference composite (the paper's ToF-SIMS value) less Li's
+    self-diffusivity, scaled with skeleton volume fraction (the paths are the skeleton's
+    surfaces). Zero for bare Li and when the skeleton does not percolate.
+
+    >>> round(skeleton_path_diffusivity(CompositeAnode()) * 1e4, 13)  # cm2/s, the paper's TFA
+    2.15e-10
     """
-    d_li = get_phase("Li").require("li_diffusivity")
     if anode.is_bare or anode.skeleton is None:
-        return d_li
+        return 0.0
+    d_li = get_phase("Li").require("li_diffusivity")
     d_ref = anode.skeleton.get("composite_li_diffusivity")
     if d_ref is None or anode.free_li > constant("anode.skeleton_percolation_free_li"):
-        return d_li
+        return 0.0
     ref = CompositeAnode(skeleton=anode.skeleton, free_li=anode.skeleton.require(
         "composite_reference_free_li"), thickness=anode.thickness, porosity=anode.porosity)
     scale = anode.skeleton_volume_fraction / ref.skeleton_volume_fraction
-    return d_li + (d_ref - d_li) * scale
+    return max(d_ref - d_li, 0.0) * scale
+
+
+def effective_li_diffusivity(anode: CompositeAnode) -> float:
+    """Li diffusivity (m²/s) of the anode at the Li reference temperature (the SIMS value):
+    Li's self-diffusivity plus the skeleton path's (:func:`skeleton_path_diffusivity`)."""
+    return get_phase("Li").require("li_diffusivity") + skeleton_path_diffusivity(anode)
 
 
 def li_channel_size(anode: CompositeAnode) -> float:
@@ -149,10 +158,15 @@ def anode_parameters(anode: CompositeAnode) -> dict[str, float]:
         "Anode collapse fraction": anode.collapse_fraction,
         "Anode skeleton contact fraction": anode.skeleton_volume_fraction if percolates else 0.0,
         "Anode Li load fraction": skeleton_load_fraction(anode),
-        "Anode Li diffusivity [m2.s-1]": effective_li_diffusivity(anode),
+        "Anode Li diffusivity [m2.s-1]": li.require("li_diffusivity"),
         "Anode Li diffusion activation energy [J.mol-1]":
             li.require("li_diffusion_activation_energy"),
         "Anode diffusion length [m]": anode.thickness,
+        "Anode skeleton-path diffusivity [m2.s-1]": skeleton_path_diffusivity(anode),
+        "Anode skeleton-path activation energy [J.mol-1]":
+            fitted("skeleton.path_activation_energy").value,
+        "Anode skeleton-path length [m]": min(fitted("skeleton.path_length").value,
+                                              anode.thickness),
         "Anode Li channel size [m]": li_channel_size(anode),
         "Anode exhaustion width": constant("anode.exhaustion_width"),
     }
@@ -263,7 +277,8 @@ _POSITIVE = ("Li molar volume [m3.mol-1]", "Creep length [m]", "Electrolyte thic
              "Anode Li channel size [m]", "Interface capacitance [F.m-2]",
              "Filament tip fraction", "Shunt resistance [Ohm.m2]",
              "Electrolyte fracture toughness [Pa.m-0.5]", "Ambient temperature [K]",
-             "Anode Li diffusivity [m2.s-1]", "Holder stiffness [Pa.m-1]")
+             "Anode Li diffusivity [m2.s-1]", "Holder stiffness [Pa.m-1]",
+             "Anode diffusion length [m]", "Anode skeleton-path length [m]")
 
 
 def check_parameters(p: dict[str, Any]) -> None:
@@ -277,9 +292,10 @@ def check_parameters(p: dict[str, Any]) -> None:
         v = p.get(key)
         if isinstance(v, int | float) and not 0 <= v <= 1:
             raise ParameterError(f"{key} must lie in [0, 1], got {v}")
-    v = p.get("Stack pressure [Pa]")
-    if isinstance(v, int | float) and v < 0:
-        raise ParameterError(f"Stack pressure [Pa] must be >= 0, got {v}")
+    for key in ("Stack pressure [Pa]", "Anode skeleton-path diffusivity [m2.s-1]"):
+        v = p.get(key)
+        if isinstance(v, int | float) and v < 0:
+            raise ParameterError(f"{key} must be >= 0, got {v}")
 
 
 def Zhang2025_TFA() -> dict[str, Any]:

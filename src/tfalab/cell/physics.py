@@ -95,11 +95,19 @@ def creep_velocity(p: Any, stress: Any, xp: Any) -> Any:
 
 
 def diffusion_velocity(p: Any, xp: Any) -> Any:
-    """Velocity (m/s) at which Li diffusion from the electrode bulk refills the interface."""
-    d = arrhenius(p, p["Anode Li diffusivity [m2.s-1]"],
-                  p["Anode Li diffusion activation energy [J.mol-1]"],
-                  p["Reference temperature [K]"], xp)
-    return d / p["Anode diffusion length [m]"]
+    """Velocity (m/s) at which Li diffusion refills (or relieves) the interface.
+
+    Two parallel paths: self-diffusion through the free Li over the electrode thickness,
+    D_Li(T)/h, and, in a skeleton-hosted anode, transport along the skeleton's surfaces,
+    D_s(T)/ℓ_s, with its own activation energy and supply length (``docs/cell-model.md``).
+    Bare Li has D_s = 0.
+    """
+    t_ref = p["Reference temperature [K]"]
+    bulk = arrhenius(p, p["Anode Li diffusivity [m2.s-1]"],
+                     p["Anode Li diffusion activation energy [J.mol-1]"], t_ref, xp)
+    path = arrhenius(p, p["Anode skeleton-path diffusivity [m2.s-1]"],
+                     p["Anode skeleton-path activation energy [J.mol-1]"], t_ref, xp)
+    return bulk / p["Anode diffusion length [m]"] + path / p["Anode skeleton-path length [m]"]
 
 
 # --- electrolyte ------------------------------------------------------------------------------
