@@ -192,6 +192,18 @@ def test_bare_li_ccd_rises_with_temperature_at_low_pressure():
     assert ccds[0] < ccds[1] < ccds[2]
 
 
+def test_bare_li_void_onset_matches_another_labs_measurement():
+    """Outside the paper, no fitting: the model's void onset (Li's diffusion supply from the
+    paper's SIMS diffusivity and bulk Li's 55 kJ/mol) against the critical current before
+    voiding of Li|Li6PS5Cl|Li at 1 MPa (Spencer Jolly et al. 2021): < 0.25, 0.25 and
+    0.5 mA/cm2 at 25, 60 and 80 degC."""
+    onset = {t: ex.void_onset_current("li", f"{t} degC") / 10 for t in (25, 60, 80)}
+    assert onset[25] < 0.25
+    assert 0.25 / 2 < onset[60] < 0.25 * 2
+    assert 0.5 / 2 < onset[80] < 0.5 * 2
+    assert ex.void_onset_current("tfa", "25 degC") > 10 * ex.void_onset_current("li", "25 degC")
+
+
 def test_stripping_past_the_free_li_collapses_the_tfa():
     res = simulate_symmetric("tfa", protocol="strip 1 mA/cm2 to 20 mAh/cm2", pressure="20 MPa")
     assert res.failed

@@ -72,6 +72,23 @@ def mechanical_short_pressure(anode: Any = "li", temperature: str | float = "80 
     return brentq(margin, 0.0, p_max, xtol=1e3)
 
 
+def void_onset_current(anode: Any = "li", temperature: str | float = "80 degC",
+                       overrides: dict[str, float] | None = None) -> float:
+    """Stripping current density (A/m²) above which voids open at a fully contacted interface.
+
+    The Li supply by diffusion (free-Li self-diffusion plus, in a skeleton host, the skeleton
+    path) in current units, F v_D / V_m. Below it stripping opens no voids, whatever the
+    pressure; above it voids open and creep under the stack pressure closes them, so this is
+    the "critical current before voiding" of a low-pressure experiment.
+
+    >>> round(void_onset_current("li", "80 degC") / 10, 2)  # mA/cm2
+    0.59
+    """
+    params = symmetric_parameters(anode, 0.0, temperature, overrides=overrides)
+    return float(ph.diffusion_velocity(params, ph.NUMPY) * ph.FARADAY
+                 / params["Li molar volume [m3.mol-1]"])
+
+
 def cycle(anode: Any, pressure: str | float, current: str | float, capacity: str | float,
           hours: str | float, temperature: str | float = "80 degC",
           overrides: dict[str, float] | None = None, points_per_step: int = 20,
