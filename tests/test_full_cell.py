@@ -154,13 +154,17 @@ def test_fitted_cathode_parameters_are_looked_up_and_bounded():
     from tfalab.parameters import fitted
 
     for name, claim in (("fes2.diffusivity", "C22.capacity_5C"),
-                        ("composite.percolation_threshold", "C25.areal_capacity_40")):
+                        ("composite.percolation_threshold", "C25.areal_capacity_40"),
+                        ("ncm.interphase_growth", "C26.retention_2000")):
         p = fitted(name)
         assert p.fitted_to == (claim,)
         # the old cathode-constant lookup still answers, with the fitted value
         assert cathode_constant(name) == p.value
         lo, hi = BOUNDS[name]
         assert lo <= p.value <= hi
+    ncm = full_parameters("tfa", "ncm", None, temperature="25 degC")
+    assert ncm["Cathode interphase growth constant [Ohm.m2.s-0.5]"] == \
+        fitted("ncm.interphase_growth").value
     p = full_parameters("tfa", "fes2", "2.17 mg/cm2")
     assert p["Cathode diffusivity [m2.s-1]"] == fitted("fes2.diffusivity").value
     # the threshold stays below the LPSCl fraction of both paper composites
@@ -173,3 +177,17 @@ def test_fitted_cathode_parameters_are_looked_up_and_bounded():
         transport_efficiency(phi, 0.2)
     with pytest.raises(ParameterError, match="percolation threshold"):
         transport_efficiency(phi, phi + 0.01)
+
+
+def test_ncm_interphase_growth_fades_the_2c_cell_monotonically():
+    from tfalab.cell import full_experiments as fx
+
+    key = "Cathode interphase growth constant [Ohm.m2.s-0.5]"
+    runs = [fx.ncm_long({key: k}, cycles=200) for k in (3e-7, 3e-6, 3e-5)]
+    assert all(r.termination == "completed" for r in runs)
+    kept = [fx.retention(r, 200) for r in runs]
+    assert kept[0] > kept[1] > kept[2]
+    assert kept[0] > 100 > kept[2]  # the prior gives no fade; 100x it fades
+    # past the first cycles the fade is monotone in the cycle number
+    c = runs[2].cycles.discharge_mAh_cm2.to_numpy()[3:]
+    assert np.all(np.diff(c) <= 1e-9)

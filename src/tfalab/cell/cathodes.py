@@ -13,7 +13,7 @@ delithiated) to θ = 1 (discharged):
 
 Numbers come from ``data/cathodes.toml`` (constants with sources) and ``data/parameters.toml``
 (fitted: FeS2's extra capacity, diffusivity and chemical loss, the composites' percolation
-threshold). Equations: ``docs/full-cell-model.md``.
+threshold, NCM's interphase growth). Equations: ``docs/full-cell-model.md``.
 
 >>> p = cathode_parameters(fes2_cathode("2.17 mg/cm2"))
 >>> round(p["Cathode theoretical capacity [C.m-2]"] / 36000, 2)  # mAh/cm2
@@ -69,7 +69,7 @@ def _constants() -> dict[str, dict[str, float]]:
 
 
 #: cathode parameters that are fitted (``data/parameters.toml``), not literature constants
-FITTED = ("fes2.diffusivity", "composite.percolation_threshold")
+FITTED = ("fes2.diffusivity", "composite.percolation_threshold", "ncm.interphase_growth")
 
 
 def cathode_constant(name: str) -> float:
@@ -185,7 +185,7 @@ def cathode_parameters(cathode: CathodeComposite) -> dict[str, Any]:
         growth, chemical = 0.0, fitted("fes2.chemical_loss").value
     else:
         strain, ocp, hyst, t_ref = c["volume_change"], ncm_ocp, 0.0, 298.15
-        growth, chemical = c["interphase_growth"], 0.0
+        growth, chemical = cathode_constant("ncm.interphase_growth"), 0.0
     return {
         "Cathode theoretical capacity [C.m-2]": theoretical_capacity(cathode),
         "Cathode capacity [C.m-2]": capacity,
