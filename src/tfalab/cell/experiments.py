@@ -23,6 +23,7 @@ from tfalab.analysis import CCDResult, critical_current_density, overpotential_a
 from tfalab.cell import physics as ph
 from tfalab.cell.parameters import symmetric_parameters
 from tfalab.cell.simulate import SymmetricResult, simulate_symmetric
+from tfalab.constants import FARADAY
 from tfalab.units import to_si
 
 #: tfalab's default CCD ramp (the paper gives none): 0.1 mA/cm2 start and steps, one cycle of
@@ -85,7 +86,7 @@ def void_onset_current(anode: Any = "li", temperature: str | float = "80 degC",
     0.59
     """
     params = symmetric_parameters(anode, 0.0, temperature, overrides=overrides)
-    return float(ph.diffusion_velocity(params, ph.NUMPY) * ph.FARADAY
+    return float(ph.diffusion_velocity(params, ph.NUMPY) * FARADAY
                  / params["Li molar volume [m3.mol-1]"])
 
 

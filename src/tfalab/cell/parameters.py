@@ -79,6 +79,14 @@ def pellet_thickness(mass: float = PAPER_PELLET_MASS, diameter: float = PAPER_DI
     return mass / (math.pi * diameter**2 / 4 * rho * (1 - eps))
 
 
+def skeleton_percolates(anode: CompositeAnode) -> bool:
+    """Whether the anode has a skeleton that spans it: not bare Li, and free Li at or below the
+    skeleton's percolation limit (``anode.skeleton_percolation_free_li``; above it the skeleton
+    floats in Li)."""
+    return (not anode.is_bare and anode.skeleton is not None
+            and anode.free_li <= constant("anode.skeleton_percolation_free_li"))
+
+
 def skeleton_load_fraction(anode: CompositeAnode) -> float:
     """Fraction of the stack pressure carried by the free Li (1 for bare Li).
 
@@ -86,9 +94,7 @@ def skeleton_load_fraction(anode: CompositeAnode) -> float:
     skeleton's percolation limit (``anode.skeleton_percolation_free_li``) the skeleton floats
     in Li and the Li carries everything.
     """
-    if anode.is_bare or anode.skeleton is None:
-        return 1.0
-    if anode.free_li > constant("anode.skeleton_percolation_free_li"):
+    if not skeleton_percolates(anode):
         return 1.0
     e_li = get_phase("Li").youngs_modulus
     e_sk = anode.skeleton.youngs_modulus
@@ -106,22 +112,16 @@ def skeleton_path_diffusivity(anode: CompositeAnode) -> float:
     >>> round(skeleton_path_diffusivity(CompositeAnode()) * 1e4, 13)  # cm2/s, the paper's TFA
     2.15e-10
     """
-    if anode.is_bare or anode.skeleton is None:
+    if not skeleton_percolates(anode):
+        return 0.0
+    d_ref = anode.skeleton.get("composite_li_diffusivity")
+    if d_ref is None:
         return 0.0
     d_li = get_phase("Li").require("li_diffusivity")
-    d_ref = anode.skeleton.get("composite_li_diffusivity")
-    if d_ref is None or anode.free_li > constant("anode.skeleton_percolation_free_li"):
-        return 0.0
     ref = CompositeAnode(skeleton=anode.skeleton, free_li=anode.skeleton.require(
         "composite_reference_free_li"), thickness=anode.thickness, porosity=anode.porosity)
     scale = anode.skeleton_volume_fraction / ref.skeleton_volume_fraction
     return max(d_ref - d_li, 0.0) * scale
-
-
-def effective_li_diffusivity(anode: CompositeAnode) -> float:
-    """Li diffusivity (m²/s) of the anode at the Li reference temperature (the SIMS value):
-    Li's self-diffusivity plus the skeleton path's (:func:`skeleton_path_diffusivity`)."""
-    return get_phase("Li").require("li_diffusivity") + skeleton_path_diffusivity(anode)
 
 
 def li_channel_size(anode: CompositeAnode) -> float:
@@ -135,8 +135,7 @@ def li_channel_size(anode: CompositeAnode) -> float:
     >>> round(li_channel_size(CompositeAnode()) * 1e9)  # nm, the paper's TFA
     750
     """
-    if anode.is_bare or anode.skeleton is None or \
-            anode.free_li > constant("anode.skeleton_percolation_free_li"):
+    if not skeleton_percolates(anode):
         return anode.thickness
     d_f = anode.skeleton.get("fibre_diameter")
     if d_f is None:
@@ -149,8 +148,7 @@ def li_channel_size(anode: CompositeAnode) -> float:
 def anode_parameters(anode: CompositeAnode) -> dict[str, float]:
     """The ``"Anode ..."`` entries for one anode."""
     li = get_phase("Li")
-    percolates = (not anode.is_bare and anode.skeleton is not None
-                  and anode.free_li <= constant("anode.skeleton_percolation_free_li"))
+    percolates = skeleton_percolates(anode)
     return {
         "Anode thickness [m]": anode.thickness,
         "Anode porosity": anode.porosity,
