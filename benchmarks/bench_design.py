@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from tfalab.anode import MAH_CM2, CompositeAnode
-from tfalab.validation import reproduce
+from tfalab.paper import reproduce
 
 
 def timed(label: str, func, repeat: int = 1) -> None:

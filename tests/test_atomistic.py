@@ -76,8 +76,8 @@ def test_vrh_of_a_cubic_crystal():
 
 
 def test_c20_not_covered_without_the_extra(monkeypatch, tmp_path):
-    import tfalab.validation.atomistic_claims as claims
-    from tfalab.validation.registry import Context
+    import tfalab.paper.atomistic_claims as claims
+    from tfalab.paper.registry import Context
 
     monkeypatch.setattr(claims, "extra_installed", lambda: False)
     answer = claims.c20(Context(tmp_path))

@@ -21,6 +21,25 @@ def test_design_json():
     assert data["cell"]["N/P"] > 1
 
 
+def test_design_stack_presets():
+    runs = {stack: CliRunner().invoke(cli, ["design", "--cathode", "ncm", "--stack", stack,
+                                            "--json"]) for stack in ("paper", "thin")}
+    for result in runs.values():
+        assert result.exit_code == 0, result.output
+    paper, thin = (json.loads(runs[s].output)["cell"] for s in ("paper", "thin"))
+    assert paper["stack preset"] == "paper"
+    assert 1100 < paper["separator thickness / um"] < 1200  # 150 mg LPSCl in a 10 mm die
+    assert thin["separator thickness / um"] == 30
+
+
+def test_calibrate_write_needs_a_path():
+    result = CliRunner().invoke(cli, ["calibrate", "--write"])
+    assert result.exit_code == 2
+    assert "requires an argument" in result.output
+    result = CliRunner().invoke(cli, ["calibrate", "--write", "no/such/parameters.toml"])
+    assert result.exit_code == 2
+
+
 def test_design_table_bare_li():
     result = CliRunner().invoke(cli, ["design", "--anode", "li"])
     assert result.exit_code == 0

@@ -11,11 +11,13 @@ from tfalab.design import (
     make_cathode,
     make_stack,
     ncm_cathode,
-    paper_cell,
     parse_composition,
+    pellet_cell,
+    pellet_separator_thickness,
     thin_cell,
 )
 from tfalab.errors import CapacityError, ParameterError, UnknownPhaseError
+from tfalab.paper import PAPER_DIE_DIAMETER, PAPER_PELLET_MASS, paper_cell
 
 
 def test_composition_normalised():
@@ -38,6 +40,20 @@ def test_cathode_capacity_not_above_theoretical():
 def test_paper_pellet_is_about_1_mm():
     cell = paper_cell()
     assert 0.9e-3 < cell.separator_thickness < 1.3e-3
+
+
+def test_paper_cell_is_the_generic_pellet_cell_with_the_papers_numbers():
+    cell = paper_cell("ncm", "2 mAh/cm2")
+    same = pellet_cell("ncm", "2 mAh/cm2", die_diameter="10 mm", pellet_mass="150 mg")
+    assert cell == same
+    assert (PAPER_DIE_DIAMETER, PAPER_PELLET_MASS) == (10e-3, 150e-6)
+    assert make_stack("pellet", cathode="ncm", loading="2 mAh/cm2", die_diameter=10e-3,
+                      pellet_mass=150e-6) == same
+    # a bigger die spreads the same pellet thinner, a heavier pellet is thicker
+    assert pellet_separator_thickness("20 mm", "150 mg") == pytest.approx(
+        cell.separator_thickness / 4)
+    assert pellet_separator_thickness("10 mm", "300 mg") == pytest.approx(
+        2 * cell.separator_thickness)
 
 
 def test_np_and_utilisation_consistent():
@@ -71,6 +87,10 @@ def test_energy_monotonic_in_loading():
     (lambda: CathodeComposite("FeS2", "FeS2:Unobtainium = 1:1", "1 mg/cm2"),
      UnknownPhaseError),
     (lambda: make_stack("pouch"), ParameterError),
+    (lambda: make_stack("paper"), ParameterError),  # the paper's cell: tfalab.paper
+    (lambda: make_stack("pellet", cathode="fes2"), ParameterError),  # no die, no pellet
+    (lambda: pellet_separator_thickness("0 mm", "150 mg"), ParameterError),
+    (lambda: pellet_separator_thickness("10 mm", "150 mg", porosity=1.0), ParameterError),
     (lambda: ncm_cathode("2 mAh/cm2", porosity=1.2), ParameterError),
 ])
 def test_impossible_designs(call, error):

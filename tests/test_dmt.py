@@ -17,7 +17,7 @@ from tfalab.analysis.dmt import (
     synthetic_map,
 )
 from tfalab.errors import DataFileError, FitError
-from tfalab.validation.registry import Context
+from tfalab.paper.registry import Context
 
 LI = (6.5e9, 2.94e9)
 
@@ -133,7 +133,7 @@ def test_analyze_dmt_writes_png_and_json(tmp_path):
 
 
 def test_c7_answer(tmp_path):
-    from tfalab.validation.lab_claims import c7
+    from tfalab.paper.lab_claims import c7
 
     a = c7(Context(out=tmp_path))
     v = a.values

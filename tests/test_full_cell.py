@@ -150,7 +150,7 @@ def test_li_inventory_and_np_are_tracked(fes2_run):
 
 
 def test_fitted_cathode_parameters_are_looked_up_and_bounded():
-    from tfalab.cell.full_calibration import BOUNDS
+    from tfalab.paper.full_calibration import BOUNDS
     from tfalab.parameters import fitted
 
     for name, claim in (("fes2.diffusivity", "C22.capacity_5C"),
@@ -180,7 +180,7 @@ def test_fitted_cathode_parameters_are_looked_up_and_bounded():
 
 
 def test_ncm_interphase_growth_fades_the_2c_cell_monotonically():
-    from tfalab.cell import full_experiments as fx
+    from tfalab.paper import full_experiments as fx
 
     key = "Cathode interphase growth constant [Ohm.m2.s-0.5]"
     runs = [fx.ncm_long({key: k}, cycles=200) for k in (3e-7, 3e-6, 3e-5)]

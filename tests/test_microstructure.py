@@ -253,12 +253,12 @@ def test_two_scale_skeleton_has_cell_scale_pores():
 
 
 def test_fitted_cell_size_reproduces_the_calibration():
-    from tfalab.microstructure.paper import SEEDS, as_made_pore_size
+    from tfalab.paper.microstructure import SEEDS, as_made_pore_size
     from tfalab.parameters import fitted
 
     p = fitted("microstructure.cell_size")
     assert p.fitted_to == ("C5.pore_size_initial",)
-    assert p.method == "tfalab.microstructure.paper.fit_cell_size"
+    assert p.method == "tfalab.paper.microstructure.fit_cell_size"
     # the declared value is the root of the seed-averaged curve (5 seeds): the 3 seeds of C5
     # average 2 um within their scatter (sd ~0.3 um for one RVE)
     d = [as_made_pore_size("fitted", seed=s) for s in SEEDS]
@@ -267,7 +267,7 @@ def test_fitted_cell_size_reproduces_the_calibration():
 
 
 def test_interpolated_median_and_isotonic_root():
-    from tfalab.microstructure.paper import _isotonic_root, interpolated_median
+    from tfalab.paper.microstructure import _isotonic_root, interpolated_median
 
     # classes 1 +- 1 and 3 +- 1, half of the volume each: the median is the class boundary
     assert interpolated_median(np.array([1.0, 1.0, 3.0, 3.0]), 2.0) == pytest.approx(2.0)
@@ -283,7 +283,7 @@ def test_interpolated_median_and_isotonic_root():
 
 
 def test_cell_size_fit_on_a_small_grid():
-    from tfalab.microstructure.paper import cell_size_fit
+    from tfalab.paper.microstructure import cell_size_fit
 
     f = cell_size_fit(target=2e-6, grid=(2.5e-6, 4.5e-6), seeds=(0, 1),
                       shape=(48, 48, 48), bootstrap=20)

@@ -22,7 +22,7 @@ from tfalab.analysis.sims import (
     tracer_excess,
 )
 from tfalab.errors import DataFileError, FitError
-from tfalab.validation.registry import Context
+from tfalab.paper.registry import Context
 
 PAPER_D = {"tfa": 2.4e-14, "li": 2.5e-15}  # m²/s (2.4e-10 and 2.5e-11 cm²/s)
 
@@ -153,7 +153,7 @@ def test_analyze_sims_writes_png_and_json(tmp_path):
 
 
 def test_c19_answer(tmp_path):
-    from tfalab.validation.lab_claims import c19
+    from tfalab.paper.lab_claims import c19
 
     a = c19(Context(out=tmp_path))
     assert a.values["tfa_diffusivity"] == pytest.approx(2.4e-10, rel=0.05)

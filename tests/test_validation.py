@@ -3,10 +3,10 @@ import json
 import pytest
 
 from tfalab.errors import ClaimError
+from tfalab.paper import Tolerance, load_catalogue, reproduce, select_claims
+from tfalab.paper.catalogue import parse_catalogue
+from tfalab.paper.registry import Answer, answerers
 from tfalab.parameters import all_fitted, calibration_checks
-from tfalab.validation import Tolerance, load_catalogue, reproduce, select_claims
-from tfalab.validation.catalogue import parse_catalogue
-from tfalab.validation.registry import Answer, answerers
 
 REQUIRED_FIELDS = {"id", "status", "role", "paper_value", "value", "unit", "tolerance", "note"}
 
@@ -98,14 +98,14 @@ def test_reproduce_anode_claims(tmp_path):
 
 
 def test_failing_answerer_is_reported_and_run_continues(tmp_path, monkeypatch):
-    from tfalab.validation import registry
+    from tfalab.paper import registry
 
     def broken(ctx):
         raise RuntimeError("solver diverged")
 
     table = dict(registry.answerers())
     table["C2"] = broken
-    monkeypatch.setattr("tfalab.validation.runner.answerers", lambda: table)
+    monkeypatch.setattr("tfalab.paper.runner.answerers", lambda: table)
     rows = reproduce(tmp_path, only=["C2", "C3"])
     assert rows[0].status == "miss" and "solver diverged" in rows[0].note
     assert rows[1].status == "pass"
@@ -113,7 +113,7 @@ def test_failing_answerer_is_reported_and_run_continues(tmp_path, monkeypatch):
 
 def test_answer_for_unknown_check_is_an_error(tmp_path, monkeypatch):
     table = {"C2": lambda ctx: Answer({"no_such_check": 1.0})}
-    monkeypatch.setattr("tfalab.validation.runner.answerers", lambda: table)
+    monkeypatch.setattr("tfalab.paper.runner.answerers", lambda: table)
     with pytest.raises(ClaimError, match="unknown checks"):
         reproduce(tmp_path, only=["C2"])
 

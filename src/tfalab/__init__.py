@@ -14,8 +14,8 @@ except PackageNotFoundError:  # running from a source tree without installation
 
 from tfalab.anode import CompositeAnode
 from tfalab.celltest import CellTest
-from tfalab.design import CellStack, paper_cell, thin_cell
+from tfalab.design import CellStack, pellet_cell, thin_cell
 from tfalab.materials import get_phase
 
-__all__ = ["CellStack", "CellTest", "CompositeAnode", "__version__", "get_phase", "paper_cell",
+__all__ = ["CellStack", "CellTest", "CompositeAnode", "__version__", "get_phase", "pellet_cell",
            "thin_cell"]

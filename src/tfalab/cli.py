@@ -69,7 +69,12 @@ def design(anode: str, skeleton: str, free_li: str, thickness: str, porosity: st
             "thickness change / um": 1e6 * (an.thickness - s.thickness)}
     if cathode:
         default = {"fes2": "2.17 mg/cm2", "ncm": "2 mAh/cm2"}[cathode]
-        cell = make_stack(stack, cathode=cathode, loading=loading or default, anode=an)
+        if stack == "paper":
+            from tfalab.paper.design import paper_cell
+
+            cell = paper_cell(cathode=cathode, loading=loading or default, anode=an)
+        else:
+            cell = make_stack(stack, cathode=cathode, loading=loading or default, anode=an)
         result["cell"] = cell.summary() | {"stack preset": stack}
     if as_json:
         click.echo(json.dumps(result, indent=2))
@@ -88,9 +93,9 @@ def reproduce(out: str, only: str | None) -> None:
 
     Exits 0 when it ran, whatever the misses.
     """
-    from tfalab.validation.report import summary_counts
-    from tfalab.validation.runner import reproduce as run
-    from tfalab.validation.runner import select_claims
+    from tfalab.paper.report import summary_counts
+    from tfalab.paper.runner import reproduce as run
+    from tfalab.paper.runner import select_claims
 
     subset = only.split(",") if only else None
     n = len(select_claims(subset))
@@ -258,25 +263,31 @@ def ccd(anode: str, pressure: str, temperature: str, protocol: str | None, out: 
 
 @cli.command()
 @click.option("--passes", default=2, show_default=True, help="Rounds of the fitting sequence.")
-@click.option("--write", is_flag=True, help="Store the values in data/parameters.toml.")
+@click.option("--write", "write", default=None, metavar="PATH",
+              type=click.Path(exists=True, dir_okay=False, writable=True),
+              help="Also write the values into the parameters file PATH (a copy of "
+                   "data/parameters.toml; the source tree's own: "
+                   "scripts/regenerate_parameters.py).")
 @click.option("--full", is_flag=True, help="Refit the full-cell parameters instead.")
-def calibrate(passes: int, write: bool, full: bool) -> None:
+def calibrate(passes: int, write: str | None, full: bool) -> None:
     """Refit the symmetric-cell (or, with --full, full-cell) parameters to their calibration
-    claims (a few minutes)."""
-    from tfalab.cell.calibration import calibrate as run
-    from tfalab.cell.calibration import write_fitted
+    claims (a few minutes). Nothing is written into the installed package."""
+    from tfalab.paper.cell_calibration import calibrate as run
+    from tfalab.paper.cell_calibration import write_fitted
 
     if full:
-        from tfalab.cell.full_calibration import calibrate as run_full
+        from tfalab.paper.full_calibration import calibrate as run_full
 
         click.echo(json.dumps(run_full(log=lambda m: click.echo(m, err=True), write=write),
                               indent=2))
+        if write:
+            click.echo(f"wrote {write}")
         return
 
     values = run(passes=passes, log=lambda m: click.echo(m, err=True))
     click.echo(json.dumps(values, indent=2))
     if write:
-        click.echo(f"wrote {write_fitted(values)}")
+        click.echo(f"wrote {write_fitted(values, write)}")
 
 
 @cli.group()
@@ -396,7 +407,7 @@ def analyze_ct_cmd(file: str, voxel_size: str, threshold: float | None, pore: st
 
 
 def _plt():
-    from tfalab.validation.figures import pyplot
+    from tfalab.plotting import pyplot
 
     return pyplot()
 

@@ -3,11 +3,14 @@
 Per unit electrode area, SI inside. A :class:`CellStack` is cathode collector | cathode
 composite | solid-electrolyte separator | anode | anode collector.
 
->>> cell = paper_cell("fes2", loading="2.17 mg/cm2")
+>>> cell = pellet_cell("fes2", loading="2.17 mg/cm2", die_diameter="10 mm",
+...                    pellet_mass="150 mg")
 >>> round(cell.cathode.areal_capacity / 36000, 2)  # mAh/cm2
 1.94
 >>> round(cell.separator_thickness * 1e3, 2)  # mm: 150 mg of LPSCl in a 10 mm die
 1.14
+
+The seed paper's own cell (its die and pellet) is ``tfalab.paper.paper_cell``.
 """
 
 from __future__ import annotations
@@ -302,24 +305,47 @@ def anode_summary(anode: CompositeAnode) -> dict[str, float | str]:
 
 # --- presets ---------------------------------------------------------------------------
 
-#: The seed paper's cell: 10 mm die, 150 mg LPSCl pellet, 100 µm anode foils, steel collectors.
-PAPER_DIE_DIAMETER = 10e-3  #: m (Zhang et al. 2025, Experimental Section)
-PAPER_PELLET_MASS = 150e-6  #: kg of Li6PS5Cl (Zhang et al. 2025, Experimental Section)
+# TODO(lead): remove once cell/parameters.py reads builds
+PAPER_DIE_DIAMETER = 10e-3  # private alias of tfalab.paper.design.PAPER_DIE_DIAMETER
+PAPER_PELLET_MASS = 150e-6  # private alias of tfalab.paper.design.PAPER_PELLET_MASS
 
 
-def paper_cell(cathode: str = "fes2", loading: str | float = "2.17 mg/cm2",
-               anode: CompositeAnode | None = None,
-               pellet_porosity: float = 0.10) -> CellStack:
-    """The seed paper's pellet cell: separator from 150 mg LPSCl in a 10 mm die.
+def pellet_separator_thickness(die_diameter: str | float, pellet_mass: str | float,
+                               porosity: str | float = 0.10,
+                               phase: str = "Li6PS5Cl") -> float:
+    """m: thickness of a separator pellet of ``pellet_mass`` of ``phase`` pressed in a die of
+    ``die_diameter`` to ``porosity``.
 
-    The pellet's porosity after pressing at 360 MPa is not given; 10 % is assumed. The steel
-    foils' thickness is not given; 20 µm is assumed.
+    >>> round(pellet_separator_thickness("10 mm", "150 mg") * 1e3, 2)
+    1.14
     """
-    area = math.pi * PAPER_DIE_DIAMETER**2 / 4
-    rho = get_phase("Li6PS5Cl").require("density")
-    sep = PAPER_PELLET_MASS / (area * rho * (1 - pellet_porosity))
+    d = to_si(die_diameter, "length", "die_diameter")
+    m = to_si(pellet_mass, "mass", "pellet_mass")
+    eps = to_si(porosity, "fraction", "porosity")
+    if not d > 0 or not m > 0:
+        raise ParameterError("die diameter and pellet mass must be positive")
+    if not 0 <= eps < 1:
+        raise ParameterError(f"pellet porosity must lie in [0, 1), got {porosity!r}")
+    rho = get_phase(phase).require("density")
+    return m / (math.pi * d**2 / 4 * rho * (1 - eps))
+
+
+def pellet_cell(cathode: str = "fes2", loading: str | float = "2.17 mg/cm2",
+                anode: CompositeAnode | None = None, *, die_diameter: str | float,
+                pellet_mass: str | float, pellet_porosity: str | float = 0.10,
+                separator_phase: str = "Li6PS5Cl",
+                collector: Collector | None = None) -> CellStack:
+    """A lab pellet cell: separator pressed from ``pellet_mass`` of ``separator_phase`` in a
+    die of ``die_diameter`` to ``pellet_porosity``; 100 µm TFA by default; 20 µm steel
+    collectors unless ``collector`` is given."""
+    sep = pellet_separator_thickness(die_diameter, pellet_mass, pellet_porosity,
+                                     separator_phase)
+    foils = {} if collector is None else {"cathode_collector": collector,
+                                           "anode_collector": collector}
     return CellStack(cathode=make_cathode(cathode, loading), anode=anode or CompositeAnode(),
-                     separator_thickness=sep, separator_porosity=pellet_porosity)
+                     separator_thickness=sep,
+                     separator_porosity=to_si(pellet_porosity, "fraction", "pellet_porosity"),
+                     separator_phase=separator_phase, **foils)
 
 
 def thin_cell(cathode: str = "ncm", loading: str | float = "4 mAh/cm2",
@@ -333,11 +359,12 @@ def thin_cell(cathode: str = "ncm", loading: str | float = "4 mAh/cm2",
                      anode_collector=Collector("Cu", 8e-6))
 
 
-PRESETS = {"paper": paper_cell, "thin": thin_cell}
+PRESETS = {"pellet": pellet_cell, "thin": thin_cell}
 
 
 def make_stack(preset: str, **kwargs: Any) -> CellStack:
-    """A preset stack by name: ``"paper"`` or ``"thin"``."""
+    """A preset stack by name: ``"pellet"`` (give its die and pellet) or ``"thin"``. The seed
+    paper's cell is ``tfalab.paper.paper_cell``."""
     try:
         factory = PRESETS[preset]
     except KeyError:

@@ -12,7 +12,9 @@ function that reproduces the fit).
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -48,10 +50,21 @@ def _table() -> dict[str, FittedParameter]:
     return out
 
 
+#: In-memory replacements of stored values (innermost last), see :func:`fitted_overrides`.
+_OVERRIDES: list[dict[str, float]] = []
+
+
+def _current(p: FittedParameter) -> FittedParameter:
+    for layer in reversed(_OVERRIDES):
+        if p.name in layer:
+            return replace(p, value=float(layer[p.name]))
+    return p
+
+
 def fitted(name: str) -> FittedParameter:
     """The fitted parameter ``name`` (e.g. ``"anode.collapse_fraction"``)."""
     try:
-        return _table()[name]
+        return _current(_table()[name])
     except KeyError:
         raise ParameterError(f"no fitted parameter {name!r}; known: {', '.join(_table())}") \
             from None
@@ -59,7 +72,34 @@ def fitted(name: str) -> FittedParameter:
 
 def all_fitted() -> list[FittedParameter]:
     """Every fitted parameter."""
-    return list(_table().values())
+    return [_current(p) for p in _table().values()]
+
+
+@contextmanager
+def fitted_overrides(values: Mapping[str, float] | None = None) -> Iterator[dict[str, float]]:
+    """Replace stored fitted values in memory for the ``with`` block (no file is written).
+
+    The yielded dict may be updated inside the block to replace more values (a fit that
+    builds on earlier fits); everything is restored on exit. Caches of results computed from
+    fitted values are the caller's to clear.
+
+    >>> stored = fitted("anode.collapse_fraction").value
+    >>> with fitted_overrides({"anode.collapse_fraction": 0.5}) as live:
+    ...     live["holder.stiffness"] = 1e10
+    ...     fitted("anode.collapse_fraction").value, fitted("holder.stiffness").value
+    (0.5, 10000000000.0)
+    >>> fitted("anode.collapse_fraction").value == stored
+    True
+    """
+    layer = dict(values or {})
+    unknown = set(layer) - set(_table())
+    if unknown:
+        raise ParameterError(f"no fitted parameter(s) {', '.join(sorted(unknown))}")
+    _OVERRIDES.append(layer)
+    try:
+        yield layer
+    finally:
+        _OVERRIDES.remove(layer)
 
 
 def calibration_checks() -> set[str]:

@@ -475,6 +475,61 @@ class Sequence(Protocol):
         return "; ".join(p.to_string() for p in self.protocols)
 
 
+@dataclass(frozen=True, init=False)
+class StepList(Protocol):
+    """An explicit list of ``(current density, duration)`` steps, e.g. read off a lab file's
+    current trace (:func:`tfalab.fitting.protocol_from_celltest`). Zero current is a rest.
+
+    >>> s = StepList([("0.5 mA/cm2", "1 h"), (0, "30 min"), ("-0.5 mA/cm2", "1 h")])
+    >>> s.steps(), s.n_half_cycles
+    ([(5.0, 3600.0), (0.0, 1800.0), (-5.0, 3600.0)], 2)
+    >>> make_protocol(s.to_string()) == s
+    True
+    """
+
+    kind: ClassVar[str] = "steps"
+    step_list: tuple[tuple[float, float], ...]
+
+    def __init__(self, step_list: Iterable[Iterable[Any]]) -> None:
+        name = "StepList"
+        if isinstance(step_list, str | Mapping) or not isinstance(step_list, Iterable):
+            raise ProtocolError(f"{name}: steps must be a list of (current density, duration) "
+                                f"pairs such as [('0.5 mA/cm2', '1 h')], got {step_list!r}")
+        out = []
+        for k, step in enumerate(step_list):
+            pair = tuple(step) if isinstance(step, Iterable) and not isinstance(step, str) \
+                else ()
+            if len(pair) != 2:
+                raise ProtocolError(f"{name}: step {k} must be a (current density, duration) "
+                                    f"pair such as ('0.5 mA/cm2', '1 h'), got {step!r}")
+            i, t = pair
+            try:
+                i_si = to_si(i, "current_density", f"step {k} current density")
+            except UnitError as exc:
+                raise ProtocolError(f"{name}: {exc}") from None
+            if not math.isfinite(i_si):
+                raise ProtocolError(f"{name}: step {k} current density must be finite, "
+                                    f"got {i!r}")
+            out.append((float(i_si), _positive(t, "time", f"step {k} duration", name)))
+        if not out:
+            raise ProtocolError(f"{name}: no steps; give at least one, e.g. "
+                                "[('0.5 mA/cm2', '1 h')]")
+        object.__setattr__(self, "step_list", tuple(out))
+
+    def cycle_steps(self) -> list[list[Step]]:
+        return [[step] for step in self.step_list]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "step_list": [list(s) for s in self.step_list]}
+
+    def describe(self) -> str:
+        return (f"{len(self.step_list)} explicit steps ({self.n_half_cycles} with current), "
+                f"{self.duration / 3600:.4g} h")
+
+    def to_string(self) -> str:
+        return json.dumps(self.to_dict())
+
+
 # --------------------------------------------------------------------------- parsing
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"

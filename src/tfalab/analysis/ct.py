@@ -406,7 +406,7 @@ def analyze(path: str | Path, out: str | Path, voxel_size: str | float = DEFAULT
     >>> s["electrode_thickness_um"], round(s["porosity"], 4)
     (16.0, 0.0527)
     """
-    from tfalab.validation.figures import save
+    from tfalab.plotting import save
 
     vol = read_volume(path, voxel_size)
     seg = segment(vol, threshold, pore)
@@ -457,7 +457,7 @@ def _figure(vol: CTVolume, seg: Segmentation, axis: int, extent: tuple[int, int]
             summary: dict[str, Any]) -> Any:
     from matplotlib.colors import ListedColormap
 
-    from tfalab.validation.figures import pyplot
+    from tfalab.plotting import pyplot
 
     plt = pyplot()
     fig, axes = plt.subplots(2, 3, figsize=(10, 6.5))

@@ -399,7 +399,7 @@ def plot_dmt(fits: dict[str, DMTFit], path: str | Path,
     >>> plot_dmt({"Li": fit}, os.path.join(tempfile.mkdtemp(), "d.png")).suffix
     '.png'
     """
-    from tfalab.validation.figures import pyplot, save
+    from tfalab.plotting import pyplot, save
 
     plt = pyplot()
     ncols = 2 if modulus_map is not None else 1

@@ -482,7 +482,7 @@ def plot_sims(fits: dict[str, SIMSFit], path: str | Path, *, log: bool = True) -
     >>> plot_sims({"TFA": fit}, os.path.join(tempfile.mkdtemp(), "f.png")).suffix
     '.png'
     """
-    from tfalab.validation.figures import pyplot, save
+    from tfalab.plotting import pyplot, save
 
     plt = pyplot()
     fig, (ax, axr) = plt.subplots(2, 1, figsize=(5.5, 5.2), sharex=True,

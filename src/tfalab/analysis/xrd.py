@@ -647,7 +647,7 @@ def _merge_lines(t: np.ndarray, a: np.ndarray, sep: float) -> list[tuple[float, 
 def plot_identification(result: PhaseIdentification, candidates: Sequence[str] | None = None,
                         title: str = "") -> Any:
     """Figure: pattern, fit, components and residual above the candidates' reference sticks."""
-    from tfalab.validation.figures import pyplot
+    from tfalab.plotting import pyplot
 
     plt = pyplot()
     names = list(candidates) if candidates is not None else list(result.candidates)
@@ -698,7 +698,7 @@ def analyze_xrd(path: str | Path, out: str | Path, candidates: Iterable[str] = D
     >>> analyze_xrd(os.path.join(d, "tfa.xy"), os.path.join(d, "tfa"))["phases"]
     ['Li', 'LiBx']
     """
-    from tfalab.validation.figures import save
+    from tfalab.plotting import save
 
     pattern = read_pattern(path, wavelength)
     names = [_phase_name(c) for c in candidates]

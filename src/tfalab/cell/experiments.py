@@ -32,22 +32,24 @@ DEFAULT_RAMP = "ccd from 0.1 mA/cm2 step 0.1 mA/cm2 to 10 mA/cm2 every 0.5 h"
 
 
 def ccd(anode: Any, pressure: str | float, temperature: str | float = "80 degC",
-        protocol: Any = DEFAULT_RAMP, overrides: dict[str, float] | None = None) -> CCDResult:
+        protocol: Any = DEFAULT_RAMP, overrides: dict[str, float] | None = None,
+        build: Any = None, relative_density: str | float | None = None) -> CCDResult:
     """Critical current density (A/m²) of a symmetric cell from a simulated ramp."""
     res = simulate_symmetric(anode, protocol=protocol, pressure=pressure,
-                             temperature=temperature, overrides=overrides)
+                             temperature=temperature, overrides=overrides, build=build,
+                             relative_density=relative_density)
     return critical_current_density(res.celltest)
 
 
 def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
             pressures: Iterable[str | float] = tuple(f"{p} MPa" for p in range(0, 55, 5)),
             temperature: str | float = "80 degC", protocol: Any = DEFAULT_RAMP,
-            overrides: dict[str, float] | None = None) -> pd.DataFrame:
+            overrides: dict[str, float] | None = None, build: Any = None) -> pd.DataFrame:
     """CCD versus stack pressure, one row per (anode, pressure), in mA/cm2 and MPa."""
     rows = []
     for anode in anodes:
         for p in pressures:
-            r = ccd(anode, p, temperature, protocol, overrides)
+            r = ccd(anode, p, temperature, protocol, overrides, build)
             at_assembly = r.failed and r.failure_time <= 0.0  # shorted before any current
             rows.append({"anode": str(anode), "pressure_MPa": to_si(p, "pressure") / 1e6,
                          "ccd_mA_cm2": 0.0 if at_assembly else r.ccd / 10, "failed": r.failed,
@@ -58,23 +60,60 @@ def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
 
 def mechanical_short_pressure(anode: Any = "li", temperature: str | float = "80 degC",
                               overrides: dict[str, float] | None = None,
-                              p_max: float = 200e6) -> float:
-    """Lowest stack pressure (Pa) at which intruded Li spans the pellet, or cracks it, with no
-    current.
+                              p_max: float = 200e6, build: Any = None,
+                              within: str | float | None = None) -> float:
+    """Lowest stack pressure (Pa) at which Li, with no current, shorts the pellet (intruded
+    Li spans it or cracks it).
 
+    ``within=None``: eventually (the equilibrium intrusion threshold); ``within="1 h"``:
+    within that time (intrusion creeps, :func:`physics.mechanical_short_time`).
     ``math.inf`` if it does not happen below ``p_max``.
     """
-    def margin(p: float) -> float:
-        params = symmetric_parameters(anode, p, temperature, overrides=overrides)
-        return ph.mechanical_short_margin(params, p, ph.NUMPY)
+    if within is None:
+        def margin(p: float) -> float:
+            params = symmetric_parameters(anode, p, temperature, overrides=overrides,
+                                          build=build)
+            return ph.mechanical_short_margin(params, p, ph.NUMPY)
+    else:
+        t_max = to_si(within, "time", "within")
+
+        def margin(p: float) -> float:
+            params = symmetric_parameters(anode, p, temperature, overrides=overrides,
+                                          build=build)
+            t = ph.mechanical_short_time(params, p)
+            return 10.0 if t <= 0 else (-10.0 if math.isinf(t) else math.log(t_max / t))
 
     if margin(p_max) < 0:
         return math.inf
     return brentq(margin, 0.0, p_max, xtol=1e3)
 
 
+def mechanical_short_time(anode: Any = "li", pressure: str | float = "30 MPa",
+                          temperature: str | float = "80 degC", build: Any = None,
+                          overrides: dict[str, float] | None = None,
+                          relative_density: str | float | None = None) -> float:
+    """Time (s) until Li held at ``pressure`` with no current shorts the pellet (``inf``: never).
+
+    >>> mechanical_short_time("li", "20 MPa")
+    inf
+    """
+    params = symmetric_parameters(anode, pressure, temperature, overrides=overrides,
+                                  build=build, relative_density=relative_density)
+    return ph.mechanical_short_time(params, params["Stack pressure [Pa]"])
+
+
+def short_time(res: SymmetricResult) -> float:
+    """Time (s) at which a simulated cell shorted (the shunt takes half the current), or
+    ``inf`` if it did not. Works for rests too, unlike voltage-based detection."""
+    d = res.celltest.data
+    shorted = d["Shunt Fraction / 1"].to_numpy() > 0.5
+    if res.termination != "Short circuit" or not shorted.any():
+        return math.inf
+    return float(d["Test Time / s"].to_numpy()[shorted.argmax()])
+
+
 def void_onset_current(anode: Any = "li", temperature: str | float = "80 degC",
-                       overrides: dict[str, float] | None = None) -> float:
+                       overrides: dict[str, float] | None = None, build: Any = None) -> float:
     """Stripping current density (A/m²) above which voids open at a fully contacted interface.
 
     The Li supply by diffusion (free-Li self-diffusion plus, in a skeleton host, the skeleton
@@ -85,7 +124,7 @@ def void_onset_current(anode: Any = "li", temperature: str | float = "80 degC",
     >>> round(void_onset_current("li", "80 degC") / 10, 2)  # mA/cm2
     0.59
     """
-    params = symmetric_parameters(anode, 0.0, temperature, overrides=overrides)
+    params = symmetric_parameters(anode, 0.0, temperature, overrides=overrides, build=build)
     return float(ph.diffusion_velocity(params, ph.NUMPY) * FARADAY
                  / params["Li molar volume [m3.mol-1]"])
 
@@ -93,7 +132,7 @@ def void_onset_current(anode: Any = "li", temperature: str | float = "80 degC",
 def cycle(anode: Any, pressure: str | float, current: str | float, capacity: str | float,
           hours: str | float, temperature: str | float = "80 degC",
           overrides: dict[str, float] | None = None, points_per_step: int = 20,
-          pre_strip: str | float | None = None) -> SymmetricResult:
+          pre_strip: str | float | None = None, build: Any = None) -> SymmetricResult:
     """Galvanostatic cycling; ``pre_strip`` first strips that capacity from the left electrode."""
     i = to_si(current, "current_density", "current")
     q = to_si(capacity, "areal_capacity", "capacity")
@@ -104,7 +143,7 @@ def cycle(anode: Any, pressure: str | float, current: str | float, capacity: str
         protocol = f"strip {i / 10} mA/cm2 to {qs / 36000} mAh/cm2; {protocol}"
     return simulate_symmetric(anode, protocol=protocol, pressure=pressure,
                               temperature=temperature, overrides=overrides,
-                              points_per_step=points_per_step)
+                              points_per_step=points_per_step, build=build)
 
 
 def overpotential_at_hours(res: SymmetricResult, hours: float) -> float:

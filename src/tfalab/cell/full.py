@@ -65,9 +65,9 @@ class FullCell(pybamm.BaseModel):
 
         # --- anode, intrusion, filaments, shunt -------------------------------------------
         anode = self.anode = AnodeInterface("Anode", p)
-        intrusion = ph.intrusion_depth(p, pressure, X)
+        intrusion = anode.intrusion
         thickness = p["Electrolyte thickness [m]"]
-        cracked = ph.step(ph.fracture_ratio(p, pressure, X) - 1, 0.02, X)  # crack spans it
+        cracked = ph.step(anode.fracture_ratio(pressure) - 1, 0.02, X)  # the crack runs through
         span = intrusion + anode.filament + 1.5 * thickness * cracked
         width = p["Shunt transition width [m]"]
         shunt = ph.step(span - thickness + 3 * width, width, X)
@@ -154,8 +154,7 @@ class FullCell(pybamm.BaseModel):
                                            {"Cathode lithiation": theta_surf_avg})
         eta_c = pybamm.Integral(-eta, X_C)  # mean kinetic overpotential (> 0 on discharge)
         voltage = (phi_c - i_ion * (r_sep + r_ci) - anode.overpotential(i_ion)) * ionic
-        flaw = p["Flaw size [m]"] + intrusion
-        anode.add_to(self, i_ion, pressure, flaw, i)
+        anode.add_to(self, i_ion, pressure, i)
 
         direction = pybamm.InputParameter("Direction")
         cutoff = pybamm.InputParameter("Cut-off voltage [V]")

@@ -24,10 +24,11 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from tfalab.anode import CompositeAnode
-from tfalab.design import PAPER_DIE_DIAMETER, PAPER_PELLET_MASS
+from tfalab.cell.builds import Build, load_build
 from tfalab.errors import ParameterError
 from tfalab.materials import get_phase
 from tfalab.parameters import fitted
@@ -69,14 +70,6 @@ def constant(name: str) -> float:
         return model_constants()[name].value
     except KeyError:
         raise ParameterError(f"no model constant {name!r}") from None
-
-
-def pellet_thickness(mass: float = PAPER_PELLET_MASS, diameter: float = PAPER_DIE_DIAMETER,
-                     porosity: float | None = None) -> float:
-    """Thickness (m) of a pressed Li6PS5Cl pellet of ``mass`` (kg) in a die of ``diameter``."""
-    eps = constant("electrolyte.pellet_porosity") if porosity is None else porosity
-    rho = get_phase("Li6PS5Cl").require("density")
-    return mass / (math.pi * diameter**2 / 4 * rho * (1 - eps))
 
 
 def skeleton_percolates(anode: CompositeAnode) -> bool:
@@ -161,17 +154,49 @@ def anode_parameters(anode: CompositeAnode) -> dict[str, float]:
             li.require("li_diffusion_activation_energy"),
         "Anode diffusion length [m]": anode.thickness,
         "Anode skeleton-path diffusivity [m2.s-1]": skeleton_path_diffusivity(anode),
-        "Anode skeleton-path activation energy [J.mol-1]":
-            fitted("skeleton.path_activation_energy").value,
-        "Anode skeleton-path length [m]": min(fitted("skeleton.path_length").value,
-                                              anode.thickness),
+        **skeleton_path_parameters(anode),
         "Anode Li channel size [m]": li_channel_size(anode),
         "Anode exhaustion width": constant("anode.exhaustion_width"),
     }
 
 
-def base_parameters() -> dict[str, float]:
-    """Everything that is not the anode: Li, electrolyte, interface, holder, short."""
+#: skeleton phase → its fitted skeleton-path parameters (``data/parameters.toml``). The values
+#: were fitted to the LiBx TFA's CCDs (C11, C12) and are applied to no other skeleton.
+SKELETON_PATH_FITS = {"LiBx": ("skeleton.path_length", "skeleton.path_activation_energy")}
+
+
+def skeleton_path_parameters(anode: CompositeAnode) -> dict[str, float]:
+    """Supply length and activation energy of the skeleton path of ``anode``.
+
+    Only skeletons with a measured composite diffusivity have a skeleton path (else its
+    diffusivity is 0 and these values do not matter); their length and activation energy are
+    the fitted values of that skeleton (:data:`SKELETON_PATH_FITS`). A skeleton with a
+    measured diffusivity but no fitted path raises :class:`ParameterError` rather than
+    silently borrowing LiBx's values.
+    """
+    li = get_phase("Li")
+    neutral = {"Anode skeleton-path activation energy [J.mol-1]":
+               li.require("li_diffusion_activation_energy"),
+               "Anode skeleton-path length [m]": anode.thickness}
+    if skeleton_path_diffusivity(anode) == 0.0:
+        return neutral
+    names = SKELETON_PATH_FITS.get(anode.skeleton.name)
+    if names is None:
+        raise ParameterError(
+            f"skeleton {anode.skeleton.name!r} has a composite diffusivity but no fitted "
+            "skeleton-path length and activation energy; set them with overrides "
+            "('Anode skeleton-path length [m]', 'Anode skeleton-path activation energy "
+            "[J.mol-1]') or fit them (tfalab fit)")
+    length, energy = (fitted(n).value for n in names)
+    return {"Anode skeleton-path activation energy [J.mol-1]": energy,
+            "Anode skeleton-path length [m]": min(length, anode.thickness)}
+
+
+def material_parameters() -> dict[str, float]:
+    """The materials layer: Li, Li6PS5Cl, the Li|Li6PS5Cl interface, filaments, the short.
+
+    The same for every laboratory; what differs between cells is the build
+    (:mod:`tfalab.cell.builds`)."""
     li = get_phase("Li")
     se = get_phase("Li6PS5Cl")
     return {
@@ -185,31 +210,22 @@ def base_parameters() -> dict[str, float]:
         "Li reference strain rate [s-1]": li.require("flow_reference_strain_rate"),
         "Maximum creep velocity [m.s-1]": constant("interface.maximum_creep_velocity"),
         "Reference temperature [K]": li.require("reference_temperature"),
-        "Creep length [m]": constant("interface.creep_length"),
-        "Electrolyte thickness [m]": pellet_thickness(),
-        "Electrolyte conductivity [S.m-1]": se.require("ionic_conductivity"),
         "Electrolyte conductivity activation energy [J.mol-1]":
             se.require("ionic_conduction_activation_energy"),
         "Electrolyte reference temperature [K]": se.require("reference_temperature"),
         "Electrolyte fracture toughness [Pa.m-0.5]": se.require("fracture_toughness"),
         "Flaw geometry factor": constant("electrolyte.flaw_geometry_factor"),
-        "Flaw size [m]": fitted("electrolyte.flaw_size").value,
-        "Electrolyte pore median size [m]": fitted("electrolyte.pore_median_size").value,
-        "Electrolyte pore size spread": constant("electrolyte.pore_size_spread"),
         "Pore percolation threshold": constant("electrolyte.percolation_threshold"),
         "Exchange current density [A.m-2]": fitted("interface.exchange_current_density").value,
         "Exchange current activation energy [J.mol-1]":
             constant("interface.exchange_activation_energy"),
         "Interface capacitance [F.m-2]": fitted("interface.capacitance").value,
-        "Initial interphase resistance [Ohm.m2]":
-            constant("interface.initial_interphase_resistance"),
         "Interphase growth constant [Ohm.m2.s-0.5]": fitted("interface.interphase_growth").value,
         "Interphase activation energy [J.mol-1]":
             constant("interface.interphase_activation_energy"),
         "Filament tip fraction": fitted("filament.tip_fraction").value,
         "Shunt resistance [Ohm.m2]": constant("short.shunt_resistance"),
         "Shunt transition width [m]": constant("short.transition_width"),
-        "Holder stiffness [Pa.m-1]": fitted("holder.stiffness").value,
         "Voltage limit [V]": constant("cell.voltage_limit"),
     }
 
@@ -217,44 +233,128 @@ def base_parameters() -> dict[str, float]:
 #: Default operating conditions of the parameter sets (the paper's symmetric cells).
 DEFAULT_CONDITIONS = {"pressure": "20 MPa", "temperature": "80 degC", "area": None}
 
+#: named anode designs (the anode layer); "li" takes the build's Li foil thickness
+ANODE_PRESETS = {"tfa": "the paper's TFA: LiBx skeleton, 60 wt% free Li, 100 um, 6.6 % pores",
+                 "li": "bare Li foil of the build's li_foil_thickness"}
+_ALIASES = {"tfa": "tfa", "li-b": "tfa", "libx": "tfa", "li": "li", "bare": "li",
+            "bare li": "li", "li metal": "li"}
 
-def make_anode(anode: str | CompositeAnode) -> CompositeAnode:
-    """``"tfa"`` (the paper's 60 wt% TFA), ``"li"`` (100 µm bare Li) or a CompositeAnode."""
+#: temperatures the model accepts (K): Li melts at 180.5 degC
+T_MIN, T_MAX = 200.0, 453.0
+#: stack pressures the model accepts (Pa)
+P_MAX = 1e9
+
+
+def load_anode_file(path: str | Path) -> CompositeAnode:
+    """A :class:`CompositeAnode` from a TOML file with the keys of ``CompositeAnode``.
+
+    ``skeleton``, ``free_li``, ``thickness``, ``porosity``, ``collapse_fraction`` in friendly
+    units (``thickness = "50 um"``); a ``[anode]`` table may hold them.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ParameterError(f"anode file {str(path)!r} not found")
+    try:
+        raw = tomllib.loads(p.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"anode file {str(path)!r} is not valid TOML: {exc}") from None
+    raw = raw.get("anode", raw)
+    allowed = {"skeleton", "free_li", "thickness", "porosity", "collapse_fraction"}
+    unknown = set(raw) - allowed - {"name", "description"}
+    if unknown:
+        raise ParameterError(f"anode file {str(path)!r}: unknown keys {sorted(unknown)}; "
+                             f"allowed: {sorted(allowed)}")
+    kw = {k: v for k, v in raw.items() if k in allowed}
+    if kw.get("skeleton") in ("", "none", "None"):
+        kw["skeleton"] = None
+    return CompositeAnode(**kw)
+
+
+def make_anode(anode: str | Path | CompositeAnode | dict[str, Any],
+               build: str | Path | Build | None = None) -> CompositeAnode:
+    """The anode layer: ``"tfa"`` (the paper's TFA), ``"li"`` (bare Li foil of the build's
+    thickness, 100 µm by default), a TOML file, a config dict or a CompositeAnode.
+
+    >>> make_anode("li").thickness
+    0.0001
+    """
     if isinstance(anode, CompositeAnode):
         return anode
-    key = str(anode).strip().lower()
-    if key in ("tfa", "li-b", "libx"):
+    if isinstance(anode, dict):
+        return CompositeAnode.from_config(anode)
+    if not isinstance(anode, str | Path):
+        raise ParameterError(f"anode must be 'tfa', 'li', a .toml file or a CompositeAnode, "
+                             f"got {type(anode).__name__}")
+    text = str(anode).strip()
+    key = _ALIASES.get(text.lower())
+    if key == "tfa":
         return CompositeAnode()
-    if key in ("li", "bare", "bare li", "li metal"):
-        return CompositeAnode.bare_li()
-    raise ParameterError(f"unknown anode {anode!r}; use 'tfa', 'li' or a CompositeAnode")
+    if key == "li":
+        return CompositeAnode.bare_li(load_build(build).value("li_foil_thickness"))
+    if text.endswith(".toml") or Path(text).is_file():
+        return load_anode_file(text)
+    raise ParameterError(f"unknown anode {anode!r}; use one of {sorted(ANODE_PRESETS)}, "
+                         "a .toml anode file or a CompositeAnode")
+
+
+def conditions(pressure: str | float, temperature: str | float) -> tuple[float, float]:
+    """Stack pressure (Pa) and temperature (K), checked to lie in the model's range."""
+    p = to_si(pressure, "pressure", "pressure")
+    t = to_si(temperature, "temperature", "temperature")
+    if not (math.isfinite(p) and 0 <= p <= P_MAX):
+        raise ParameterError(f"pressure must lie in 0-1000 MPa, got {pressure!r}")
+    if not (math.isfinite(t) and T_MIN <= t <= T_MAX):
+        raise ParameterError(f"temperature must lie in {T_MIN - 273.15:.0f} to "
+                             f"{T_MAX - 273.15:.0f} degC (solid Li), got {temperature!r}")
+    return p, t
 
 
 def symmetric_parameters(anode: str | CompositeAnode = "tfa", pressure: str | float = "20 MPa",
                          temperature: str | float = "80 degC",
                          area: str | float | None = None,
-                         overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+                         overrides: dict[str, Any] | None = None,
+                         build: str | Path | Build | None = None,
+                         relative_density: str | float | None = None) -> dict[str, Any]:
     """The full parameter dict of a symmetric cell (both electrodes made of ``anode``).
+
+    Materials + the cell ``build`` (default ``"Zhang2025"``; its pellet moved to
+    ``relative_density`` if given) + the anode design, then ``overrides`` (PyBaMM names, SI;
+    the build file's own overrides first).
 
     >>> p = symmetric_parameters("li", pressure="10 MPa")
     >>> p["Stack pressure [Pa]"], p["Anode Li load fraction"]
     (10000000.0, 1.0)
     """
-    a = make_anode(anode)
-    p = to_si(pressure, "pressure", "pressure")
-    t = to_si(temperature, "temperature", "temperature")
-    if p < 0:
-        raise ParameterError(f"stack pressure must be >= 0, got {pressure!r}")
-    if t <= 0:
-        raise ParameterError(f"temperature must be above 0 K, got {temperature!r}")
-    ar = (math.pi * PAPER_DIE_DIAMETER**2 / 4 if area is None
-          else to_si(area, "area", "area"))
-    if ar <= 0:
+    b = load_build(build)
+    a = make_anode(anode, b)
+    p, t = conditions(pressure, temperature)
+    ar = b.area if area is None else to_si(area, "area", "area")
+    if not (math.isfinite(ar) and ar > 0):
         raise ParameterError(f"electrode area must be positive, got {area!r}")
-    out: dict[str, Any] = {**base_parameters(), **anode_parameters(a),
+    out: dict[str, Any] = {**material_parameters(), **b.parameters(relative_density),
+                           **anode_parameters(a),
                            "Stack pressure [Pa]": p, "Ambient temperature [K]": t,
                            "Electrode area [m2]": ar, "Current function [A]": 0.0}
+    if b.overrides:
+        apply_overrides(out, b.overrides)
     return apply_overrides(out, overrides)
+
+
+def parameter_values(build: str | Path | Build | None = None,
+                     anode: str | CompositeAnode = "tfa", pressure: str | float = "20 MPa",
+                     temperature: str | float = "80 degC", area: str | float | None = None,
+                     relative_density: str | float | None = None,
+                     overrides: dict[str, Any] | None = None) -> Any:
+    """A ``pybamm.ParameterValues`` composed of the three layers: materials, ``build``, anode.
+
+    >>> pv = parameter_values(build="Zhang2025", anode="li", pressure="5 MPa")
+    >>> pv["Stack pressure [Pa]"]
+    5000000.0
+    """
+    import pybamm
+
+    return pybamm.ParameterValues(symmetric_parameters(
+        anode, pressure, temperature, area, overrides, build, relative_density))
 
 
 def apply_overrides(params: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
@@ -268,7 +368,8 @@ def apply_overrides(params: dict[str, Any], overrides: dict[str, Any] | None) ->
     return params
 
 
-_POSITIVE = ("Li molar volume [m3.mol-1]", "Creep length [m]", "Electrolyte thickness [m]",
+_POSITIVE = ("Li molar volume [m3.mol-1]", "Electrolyte pore size spread",
+             "Initial interphase resistance [Ohm.m2]", "Creep length [m]", "Electrolyte thickness [m]",
              "Flaw size [m]",
              "Electrolyte conductivity [S.m-1]", "Exchange current density [A.m-2]",
              "Electrolyte pore median size [m]", "Electrode area [m2]", "Anode thickness [m]",
@@ -286,7 +387,8 @@ def check_parameters(p: dict[str, Any]) -> None:
         if isinstance(v, int | float) and not v > 0:
             raise ParameterError(f"{key} must be positive, got {v}")
     for key in ("Anode porosity", "Anode collapse fraction", "Anode skeleton contact fraction",
-                "Anode Li load fraction", "Pore percolation threshold"):
+                "Anode Li load fraction", "Pore percolation threshold",
+                "Initial Li contact fraction", "Electrolyte relative density"):
         v = p.get(key)
         if isinstance(v, int | float) and not 0 <= v <= 1:
             raise ParameterError(f"{key} must lie in [0, 1], got {v}")

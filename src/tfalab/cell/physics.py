@@ -164,6 +164,61 @@ def intrusion_depth(p: Any, pressure: Any, xp: Any) -> Any:
     return xp.minimum(depth, 10 * p["Electrolyte thickness [m]"])
 
 
+def intrusion_velocity(p: Any, pressure: Any, xp: Any) -> Any:
+    """Velocity (m/s) at which Li under ``pressure`` creeps into the pellet's open pores.
+
+    The foil feeds the intruding Li through its contacts by power-law creep at the creep
+    length λ, the same law (σ_y(λ, T), n) that closes interface voids:
+    v = λ ε̇_ref (P_Li/σ_y(λ, T))ⁿ, times the confinement step of Li held in a skeleton.
+    """
+    li_pressure = pressure * p["Anode Li load fraction"]
+    return creep_velocity(p, li_pressure, xp) * confinement(p, li_pressure, xp)
+
+
+def intrusion_rate(p: Any, depth: Any, pressure: Any, xp: Any) -> Any:
+    """dℓ_in/dt (m/s): the intruded depth creeps towards its equilibrium (weakest-link) depth.
+
+    dℓ_in/dt = v_in (1 − ℓ_in/ℓ_eq)⁺ with ℓ_eq = :func:`intrusion_depth` and v_in =
+    :func:`intrusion_velocity`. Below the intrusion threshold ℓ_eq = 0 and nothing enters;
+    above the mechanical-short pressure ℓ_eq exceeds what cracks (or spans) the pellet, which
+    then happens after a finite time that falls with pressure and temperature.
+    """
+    eq = intrusion_depth(p, pressure, xp)
+    return intrusion_velocity(p, pressure, xp) * relu(1 - depth / (eq + 1e-12), xp)
+
+
+def critical_intrusion(p: Any, pressure: Any, xp: Any, sides: int = 2) -> Any:
+    """Intruded depth (m) at which Li under ``pressure`` cracks the pellet (Griffith on the
+    flaw deepened by the intrusion) or spans it from ``sides`` sides, whichever is smaller;
+    ≤ 0 when the flaws alone already crack."""
+    li_pressure = pressure * p["Anode Li load fraction"]
+    k = p["Electrolyte fracture toughness [Pa.m-0.5]"] / p["Flaw geometry factor"]
+    griffith = (k / (li_pressure + 1.0)) ** 2 / np.pi - p["Flaw size [m]"]
+    return xp.minimum(griffith, p["Electrolyte thickness [m]"] / sides)
+
+
+def mechanical_short_time(p: Any, pressure: float, sides: int = 2) -> float:
+    """Time (s) until Li under ``pressure``, with no current, cracks or spans the pellet.
+
+    Closed form of :func:`intrusion_rate` from ℓ_in = 0: t = (ℓ_eq/v) ln(ℓ_eq/(ℓ_eq − ℓ_c))
+    with ℓ_c = :func:`critical_intrusion`; 0 if the flaws alone crack, ``inf`` if the
+    equilibrium depth stays below ℓ_c (NumPy only).
+
+    >>> from tfalab.cell.parameters import symmetric_parameters
+    >>> p = symmetric_parameters("li")
+    >>> mechanical_short_time(p, 20e6), mechanical_short_time(p, 40e6) < 3600
+    (inf, True)
+    """
+    crit = float(critical_intrusion(p, pressure, NUMPY, sides))
+    if crit <= 0:
+        return 0.0
+    eq = float(intrusion_depth(p, pressure, NUMPY))
+    v = float(intrusion_velocity(p, pressure, NUMPY))
+    if eq <= crit or v <= 0:
+        return float(np.inf)
+    return eq / v * float(np.log(eq / (eq - crit)))
+
+
 def mechanical_short_margin(p: Any, pressure: Any, xp: Any, sides: int = 2) -> Any:
     """> 0 when Li under ``pressure`` alone shorts the pellet: intruded from ``sides`` sides
     across it, or cracking it (:func:`fracture_ratio`); in units of the pellet thickness."""
@@ -178,11 +233,14 @@ def griffith_stress(p: Any, flaw: Any, xp: Any) -> Any:
         p["Flaw geometry factor"] * xp.sqrt(np.pi * flaw))
 
 
-def fracture_ratio(p: Any, pressure: Any, xp: Any) -> Any:
+def fracture_ratio(p: Any, pressure: Any, xp: Any, depth: Any = None) -> Any:
     """P_Li / σ_c(a₀ + ℓ_in): the stack pressure carried by Li over the Griffith stress of the
     deepest Li-filled flaw. At 1 the intruded Li cracks the pellet with no current (the
-    paper's Fig. 2f: intrusion "leading to mechanical fracture of the solid electrolyte")."""
-    flaw = p["Flaw size [m]"] + intrusion_depth(p, pressure, xp)
+    paper's Fig. 2f: intrusion "leading to mechanical fracture of the solid electrolyte").
+    ``depth``: the intruded depth ℓ_in (default: its equilibrium value at ``pressure``)."""
+    if depth is None:
+        depth = intrusion_depth(p, pressure, xp)
+    flaw = p["Flaw size [m]"] + depth
     return pressure * p["Anode Li load fraction"] / griffith_stress(p, flaw, xp)
 
 
@@ -281,6 +339,19 @@ def plating_relief_velocity(p: Any, xp: Any) -> Any:
     return diffusion_velocity(p, xp) * pores / (pores + _RELIEF_WIDTH)
 
 
+def creep_relief_stress(p: Any, v_dep: Any, xp: Any) -> Any:
+    """Li pressure (Pa) in a flaw at which the Li creeps back out as fast as it is plated in.
+
+    Li plated into a flaw at velocity v_dep can push the electrode's Li back by power-law
+    creep at the creep length λ: σ = σ_y(λ, T) (v_dep / (λ ε̇_ref))^(1/n), the stress at which
+    :func:`creep_velocity` equals v_dep. The flaw's plating pressure cannot exceed it, so slow
+    plating at moderate pressure does not pressurise flaws without limit (dense Li too).
+    """
+    lam = p["Creep length [m]"]
+    ratio = v_dep / (lam * p["Li reference strain rate [s-1]"]) + 1e-30
+    return li_flow_stress(p, lam, xp) * xp.exp(xp.log(ratio) / p["Li creep stress exponent"])
+
+
 def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any,
                   li_pressure: Any = 0.0) -> Any:
     """dℓ/dt (m/s) of a Li filament growing from a flaw of depth ``flaw`` while plating.
@@ -289,7 +360,8 @@ def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any,
     (Duan et al. 2023), to the extent that deposited Li cannot move away from the interface
     as fast as it arrives (factor 1 − v_r / v_dep, with v_r the plating relief velocity of
     :func:`plating_relief_velocity`: diffusion into the electrode's pores, which the TFA's
-    fast skeleton transport feeds and dense Li lacks); past the Griffith stress of the flaw
+    fast skeleton transport feeds and dense Li lacks), and never above the stress at which
+    the Li creeps back out as fast as it is plated (:func:`creep_relief_stress`); past the Griffith stress of the flaw
     the filament advances at the local plating velocity concentrated on a tip fraction f_tip.
     Li in the flaw is already at the stack pressure it carries, ``li_pressure``, which adds to
     the plating pressure (a Li-filled crack is a pressurised crack).
@@ -299,7 +371,7 @@ def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any,
     eta = interface_overpotential(p, plate, contact, r_sei, xp)
     v_dep = plate / contact * vm / FARADAY
     trapped = relu(1 - plating_relief_velocity(p, xp) / (v_dep + 1e-30), xp)
-    sigma = FARADAY * eta / vm * trapped
+    sigma = xp.minimum(FARADAY * eta / vm * trapped, creep_relief_stress(p, v_dep, xp))
     excess = relu(1 - griffith_stress(p, flaw, xp) / (sigma + li_pressure + 1.0), xp)
     return v_dep / p["Filament tip fraction"] * excess
 

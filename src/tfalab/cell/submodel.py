@@ -1,7 +1,7 @@
 """The anode/interface submodel as PyBaMM expressions: one instance per electrode.
 
 :class:`AnodeInterface` adds an electrode's states (net stripped charge, Li contact fraction,
-filament length, interphase resistance), their rates and its output variables to a PyBaMM
+filament length, interphase resistance, depth of Li intruded into the electrolyte), their rates and its output variables to a PyBaMM
 model. A symmetric cell uses two of them; a full cell uses one in place of PyBaMM's planar Li
 counter electrode. The equations are those of :mod:`tfalab.cell.physics`.
 """
@@ -44,6 +44,7 @@ class AnodeInterface:
         self.phi = pybamm.Variable(f"{n} Li contact fraction")
         self.filament = pybamm.Variable(f"{n} filament length [m]", scale=1e-5)
         self.r_sei = pybamm.Variable(f"{n} interphase resistance [Ohm.m2]", scale=1e-4)
+        self.intrusion = pybamm.Variable(f"{n} intrusion depth [m]", scale=1e-6)
         self.utilisation = self.q / p["Anode free-Li capacity [C.m-2]"]
         self.contact = ph.effective_contact(p, self.phi, self.utilisation, X)
 
@@ -57,18 +58,29 @@ class AnodeInterface:
     def thickness_change(self) -> Any:
         return ph.thickness_change(self.p, self.q, self.phi, X)
 
-    def add_to(self, model: pybamm.BaseModel, i: Any, pressure: Any, flaw: Any,
+    @property
+    def flaw(self) -> Any:
+        """Depth (m) of the electrolyte flaw ahead of this electrode: the pellet's surface flaw
+        deepened by the Li intruded from this side."""
+        return self.p["Flaw size [m]"] + self.intrusion
+
+    def fracture_ratio(self, pressure: Any) -> Any:
+        """P_Li over the Griffith stress of the intruded flaw (≥ 1: the pellet cracks)."""
+        return ph.fracture_ratio(self.p, pressure, X, self.intrusion)
+
+    def add_to(self, model: pybamm.BaseModel, i: Any, pressure: Any,
                i_applied: Any = None) -> None:
         """Add states, rates, initial conditions, variables and events to ``model``.
 
         ``i``: ionic current density through this interface (A/m², positive = stripping);
-        ``pressure``: stack pressure (Pa); ``flaw``: depth of the electrolyte flaw ahead of it;
-        ``i_applied``: the applied current density, which drives a filament tip until it
-        touches the other electrode (default ``i``).
+        ``pressure``: stack pressure (Pa); ``i_applied``: the applied current density, which
+        drives a filament tip until it touches the other electrode (default ``i``).
         """
         i_tip = i if i_applied is None else i_applied
         p, n = self.p, self.name
+        flaw = self.flaw
         model.rhs.update({
+            self.intrusion: ph.intrusion_rate(p, self.intrusion, pressure, X),
             self.q: i,
             self.phi: ph.contact_rate(p, i, self.phi, self.contact, pressure, X),
             self.filament: ph.filament_rate(p, i_tip, self.contact, self.r_sei, flaw, X,
@@ -76,7 +88,8 @@ class AnodeInterface:
             self.r_sei: ph.interphase_rate(p, self.r_sei, X),
         })
         model.initial_conditions.update({
-            self.q: pybamm.Scalar(0.0), self.phi: pybamm.Scalar(1.0),
+            self.q: pybamm.Scalar(0.0), self.phi: p["Initial Li contact fraction"],
+            self.intrusion: pybamm.Scalar(0.0),
             self.filament: pybamm.Scalar(0.0),
             self.r_sei: p["Initial interphase resistance [Ohm.m2]"],
         })
@@ -94,6 +107,7 @@ class AnodeInterface:
             f"{n} Li contact fraction": self.phi,
             f"{n} contact fraction": self.contact,
             f"{n} filament length [m]": self.filament,
+            f"{n} intrusion depth [m]": self.intrusion,
             f"{n} interphase resistance [Ohm.m2]": self.r_sei,
             f"{n} interfacial resistance [Ohm.m2]": self.resistance(),
             f"{n} characteristic frequency [Hz]": ph.characteristic_frequency(

@@ -47,10 +47,11 @@ class SymmetricCell(pybamm.BaseModel):
         pressure = 0.5 * (raw + pybamm.sqrt(raw * raw + 1e6))  # smooth max(raw, 0), 1 kPa
 
         # electrolyte: intrusion, filaments, shunt
-        intrusion = ph.intrusion_depth(p, pressure, X)
+        intrusion = left.intrusion + right.intrusion
         thickness = p["Electrolyte thickness [m]"]
-        cracked = ph.step(ph.fracture_ratio(p, pressure, X) - 1, 0.02, X)  # crack spans it
-        span = 2 * intrusion + left.filament + right.filament + 1.5 * thickness * cracked
+        ratio = pybamm.maximum(left.fracture_ratio(pressure), right.fracture_ratio(pressure))
+        cracked = ph.step(ratio - 1, 0.02, X)  # the crack runs through
+        span = intrusion + left.filament + right.filament + 1.5 * thickness * cracked
         remaining = pybamm.maximum(thickness - span, 1e-3 * thickness)
         r_el = remaining / ph.electrolyte_conductivity(p, X)
         width = p["Shunt transition width [m]"]
@@ -58,10 +59,8 @@ class SymmetricCell(pybamm.BaseModel):
         r_lin = r_el + left.resistance() + right.resistance()
         ionic = 1 / (1 + shunt * r_lin / p["Shunt resistance [Ohm.m2]"])
         i_ion = i * ionic
-        flaw = p["Flaw size [m]"] + intrusion
-
-        left.add_to(self, i_ion, pressure, flaw, i)
-        right.add_to(self, -i_ion, pressure, flaw, -i)
+        left.add_to(self, i_ion, pressure, i)
+        right.add_to(self, -i_ion, pressure, -i)
 
         v_ion = i * r_el + left.overpotential(i) - right.overpotential(-i)
         voltage = v_ion * ionic

@@ -20,7 +20,7 @@ loaded platens (super-nodes ``S`` and ``T``):
   path is a single chain of fibres and contacts: one broken contact or one hinge-like
   junction and the face is unsupported. At least two vertex-disjoint paths — no single
   contact whose failure unloads the face — is the load-bearing criterion used for C6
-  (:mod:`tfalab.validation.microstructure_claims`). In graph rigidity, a generically rigid
+  (:mod:`tfalab.paper.microstructure_claims`). In graph rigidity, a generically rigid
   bar-joint framework in d dimensions on more than d vertices is d-connected (e.g. Jackson &
   Jordán, J. Combin. Theory B 94, 1 (2005)); two disjoint paths is a weaker, necessary
   condition, so the load-bearing threshold is still an upper bound on the free Li at which the

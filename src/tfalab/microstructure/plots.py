@@ -17,7 +17,7 @@ import numpy as np
 
 from tfalab.microstructure.generate import Microstructure
 from tfalab.microstructure.metrics import porosity_profile
-from tfalab.validation.figures import pyplot, save
+from tfalab.plotting import pyplot, save
 
 __all__ = ["plot_sequence", "plot_slices"]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from tfalab.anode import MAH_CM2, MAH_G, CompositeAnode, free_li_for_specific_capacity
-from tfalab.validation.figures import pyplot as _plt
-from tfalab.validation.figures import save as _save
-from tfalab.validation.registry import Answer, Context, answers
+from tfalab.paper.registry import Answer, Context, answers
+from tfalab.plotting import pyplot as _plt
+from tfalab.plotting import save as _save
 
 #: The paper's archetypal TFA and its bare-Li reference (Zhang et al. 2025).
 PAPER_TFA = {"skeleton": "LiBx", "free_li": "60 wt%", "thickness": "100 um", "porosity": 0.066}
@@ -67,7 +67,7 @@ def c4(ctx: Context) -> Answer:
     li_stripped = li.strip("5 mAh/cm2")
     chi = tfa.collapse_fraction
     rigid = _tfa(collapse_fraction="rigid").strip("5 mAh/cm2").porosity
-    from tfalab.microstructure.paper import paper_cycle
+    from tfalab.paper.microstructure import paper_cycle
 
     vf, vr = paper_cycle("fitted"), paper_cycle("rigid")
     pf, pr, cf = vf["porosity"], vr["porosity"], vf["porosity_ct"]
@@ -113,7 +113,7 @@ def c4(ctx: Context) -> Answer:
 def c5(ctx: Context) -> Answer:
     tfa = _tfa()
     need = 2 * MAH_CM2 * tfa.li_volume_per_charge / tfa.thickness
-    from tfalab.microstructure.paper import SEEDS, paper_cycle, pore_size_statistics
+    from tfalab.paper.microstructure import SEEDS, paper_cycle, pore_size_statistics
     from tfalab.parameters import fitted
 
     vf = paper_cycle("fitted")
@@ -163,7 +163,7 @@ def c5(ctx: Context) -> Answer:
             f"6.6 % of 100 um holds {tfa.pore_capacity() / MAH_CM2:.2f} mAh/cm2 of dense Li; "
             f"~2 mAh/cm2 would need {100 * need:.1f} % porosity"),
             "pore_size_initial": (f"calibration: cell size {1e6 * cell:.3f} um fitted here "
-                                  "(tfalab.microstructure.paper.fit_cell_size: the seed "
+                                  "(tfalab.paper.microstructure.fit_cell_size: the seed "
                                   "average over 5 seeds x 11 cell sizes, isotonic regression, "
                                   "root at 2 um) through the "
                                   f"{scan}: {spread(sf, 'as_made')}; at the model's 100 nm: "

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tfalab.atomistic.calculators import EXTRA_HINT, extra_installed
-from tfalab.validation.registry import Answer, Context, answers
+from tfalab.paper.registry import Answer, Context, answers
 
 #: C20 settings (small on purpose: the whole claim must run in minutes on a laptop)
 SETTINGS: dict[str, Any] = {
@@ -85,7 +85,7 @@ def _plateau(m: list[float]) -> float:
 
 def c20_figure(res: dict[str, Any], path: Any) -> Any:
     """Fig. 3a–b analogue: E_ads per site (isolated-atom reference) and MSD vs time."""
-    from tfalab.validation.figures import pyplot, save
+    from tfalab.plotting import pyplot, save
 
     plt = pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))

@@ -20,10 +20,10 @@ from pathlib import Path
 from tfalab.errors import ClaimError
 
 #: Modules whose import registers answerers. Later capabilities append theirs.
-ANSWER_MODULES = ["tfalab.validation.anode_claims", "tfalab.validation.cell_claims",
-                  "tfalab.validation.full_claims", "tfalab.validation.lab_claims",
-                  "tfalab.validation.xrd_claims", "tfalab.validation.microstructure_claims",
-                  "tfalab.validation.atomistic_claims"]
+ANSWER_MODULES = ["tfalab.paper.anode_claims", "tfalab.paper.cell_claims",
+                  "tfalab.paper.full_claims", "tfalab.paper.lab_claims",
+                  "tfalab.paper.xrd_claims", "tfalab.paper.microstructure_claims",
+                  "tfalab.paper.atomistic_claims"]
 
 
 @dataclass

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from tfalab import __version__
 from tfalab.errors import ClaimError
+from tfalab.paper.catalogue import Claim, load_catalogue
+from tfalab.paper.registry import Context, answerers
+from tfalab.paper.report import ResultRow, write_data, write_html
 from tfalab.units import check_unit
-from tfalab.validation.catalogue import Claim, load_catalogue
-from tfalab.validation.registry import Context, answerers
-from tfalab.validation.report import ResultRow, write_data, write_html
 
 
 def select_claims(only: Iterable[str] | None = None) -> list[Claim]:

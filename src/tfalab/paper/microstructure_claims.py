@@ -1,5 +1,5 @@
 """Claim C6 answered by the voxel microstructure (:mod:`tfalab.microstructure`), and the voxel
-experiment shared with C4/C5 (:mod:`tfalab.validation.anode_claims`).
+experiment shared with C4/C5 (:mod:`tfalab.paper.anode_claims`).
 
 C6 ("above 70 wt% free Li the composite creeps like Li") is read as: the free-Li mass fraction
 above which the fibrous skeleton no longer carries the stack pressure between the electrode's
@@ -26,9 +26,9 @@ import numpy as np
 
 from tfalab.microstructure.bridge import PercolationSweep, percolation_threshold
 from tfalab.microstructure.generate import DEFAULT_ASPECT_RATIO
-from tfalab.validation.figures import pyplot as _plt
-from tfalab.validation.figures import save as _save
-from tfalab.validation.registry import Answer, Context, answers
+from tfalab.paper.registry import Answer, Context, answers
+from tfalab.plotting import pyplot as _plt
+from tfalab.plotting import save as _save
 
 #: free-Li mass fractions swept, and the sweep's volume and seeds
 SWEEP = tuple(np.round(np.arange(0.65, 0.901, 0.025), 3))

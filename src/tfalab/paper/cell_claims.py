@@ -19,9 +19,9 @@ from tfalab.analysis import overpotential_per_cycle, stable_duration, time_to_fa
 from tfalab.cell import experiments as ex
 from tfalab.cell.parameters import make_anode
 from tfalab.cell.simulate import SymmetricResult
-from tfalab.validation.figures import pyplot as _plt
-from tfalab.validation.figures import save as _save
-from tfalab.validation.registry import Answer, Context, answers
+from tfalab.paper.registry import Answer, Context, answers
+from tfalab.plotting import pyplot as _plt
+from tfalab.plotting import save as _save
 
 #: the pressure grid of the paper's Fig. 4a (0–50 MPa) extended to 60 MPa
 PRESSURES = tuple(range(0, 65, 5))
@@ -278,7 +278,7 @@ def _ccd_figure(ctx: Context) -> Path:
     for anode, label, m in (("tfa", "TFA", "o"), ("li", "Li", "s")):
         d = t[t.anode == anode]
         ax.plot(d.pressure_MPa, d.ccd_mA_cm2, marker=m, label=f"{label} (tfalab)")
-    from tfalab.validation.catalogue import load_catalogue
+    from tfalab.paper.catalogue import load_catalogue
 
     cat = load_catalogue()
     li10, li20 = (cat["C10"].check(n).paper_value for n in ("li_ccd_10MPa", "li_ccd_20MPa"))

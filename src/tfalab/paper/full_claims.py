@@ -14,12 +14,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from tfalab.cell import full_experiments as fx
 from tfalab.cell.cathodes import cathode_constant
 from tfalab.cell.full_simulate import FullResult
-from tfalab.validation.figures import pyplot as _plt
-from tfalab.validation.figures import save as _save
-from tfalab.validation.registry import Answer, Context, answers
+from tfalab.paper import full_experiments as fx
+from tfalab.paper.registry import Answer, Context, answers
+from tfalab.plotting import pyplot as _plt
+from tfalab.plotting import save as _save
 
 WHY_LI = ("bare Li at 40 MPa intrudes through the pellet at assembly in this model (its "
           "mechanical short is at 30 MPa, claim C10), so the Li||FeS2 cell is shorted before "

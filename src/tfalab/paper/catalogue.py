@@ -137,6 +137,6 @@ def parse_catalogue(data: dict[str, Any]) -> dict[str, Claim]:
 @lru_cache(maxsize=1)
 def load_catalogue() -> dict[str, Claim]:
     """The packaged catalogue, ordered C1…C26."""
-    text = resources.files("tfalab.validation").joinpath("catalogue.toml").read_text("utf-8")
+    text = resources.files("tfalab.paper").joinpath("catalogue.toml").read_text("utf-8")
     claims = parse_catalogue(tomllib.loads(text))
     return dict(sorted(claims.items(), key=lambda kv: int(kv[0].lstrip("C"))))

@@ -5,7 +5,10 @@ Each fitted parameter is fitted to a declared claim check (``fitted_to`` in
 reproduces the stored values from the paper values in the claims catalogue: it runs the
 virtual experiments of :mod:`tfalab.cell.experiments` and solves one equation per parameter
 (bisection on a log scale within a plausible range; the pore size in closed form), in a fixed
-order, repeated until the values settle. It takes minutes on two cores; ``tfalab calibrate --write`` stores the result.
+order, repeated until the values settle. It takes minutes on two cores; ``tfalab calibrate
+--write PATH`` stores the result in a copy of ``parameters.toml`` and
+``scripts/regenerate_parameters.py`` in the source tree's one (nothing writes into the
+installed package).
 
 | parameter | fitted to |
 |---|---|
@@ -23,12 +26,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tfalab.analysis import time_to_failure
 from tfalab.cell import experiments as ex
+from tfalab.paper.catalogue import load_catalogue
 from tfalab.parameters import fitted
 from tfalab.units import quantity
 
@@ -51,8 +54,6 @@ TFA_PRESSURES = tuple(f"{p} MPa" for p in range(0, 55, 10))
 
 def target(key: str) -> float:
     """SI value of the paper number behind claim check ``key`` (e.g. ``"C10.li_ccd_10MPa"``)."""
-    from tfalab.validation.catalogue import load_catalogue
-
     cid, name = key.split(".", 1)
     check = load_catalogue()[cid].check(name)
     return float(quantity(f"{check.paper_value} {check.unit}").to_base_units().magnitude)
@@ -208,10 +209,19 @@ def calibrate(passes: int = 2, log: Callable[[str], None] = print,
     return {n: ov[PYBAMM_NAMES[n]] for n in PYBAMM_NAMES}
 
 
-def write_fitted(values: dict[str, float], path: str | Path | None = None) -> Path:
-    """Store fitted values in ``data/parameters.toml`` (4 significant digits)."""
-    path = Path(path) if path else Path(str(resources.files("tfalab.data")
-                                            .joinpath("parameters.toml")))
+def write_fitted(values: dict[str, float], path: str | Path) -> Path:
+    """Store fitted values in the parameters file ``path`` (a copy of ``data/parameters.toml``
+    or the source tree's own, see ``scripts/regenerate_parameters.py``; 4 significant digits).
+
+    There is no default: nothing writes into the installed package at run time. The loaded
+    table is reloaded afterwards, so that values written into the file the package reads
+    (an editable install's source tree) take effect in this process.
+    """
+    path = Path(path)
+    if _in_installed_package(path) and git_checkout(path) is None:
+        raise PermissionError(f"{path} is inside the installed tfalab package; write into a "
+                              "copy, or into a source checkout's file "
+                              "(scripts/regenerate_parameters.py)")
     text = path.read_text("utf-8")
     for name, value in values.items():
         header = re.escape(f"[{name}]")
@@ -222,6 +232,21 @@ def write_fitted(values: dict[str, float], path: str | Path | None = None) -> Pa
     path.write_text(text, "utf-8")
     fitted.__globals__["_table"].cache_clear()
     return path
+
+
+def git_checkout(path: str | Path) -> Path | None:
+    """The root of the git checkout that holds ``path`` (a folder with ``.git``), or None."""
+    for folder in Path(path).resolve().parents:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _in_installed_package(path: Path) -> bool:
+    import tfalab
+
+    package = Path(tfalab.__file__).resolve().parent
+    return path.resolve().is_relative_to(package)
 
 
 def current_values() -> dict[str, Any]:

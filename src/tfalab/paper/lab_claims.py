@@ -26,9 +26,9 @@ from tfalab.analysis.sims import (
 )
 from tfalab.anode import CompositeAnode, ModulusBounds, modulus_bounds
 from tfalab.materials import get_phase
-from tfalab.validation.figures import pyplot as _plt
-from tfalab.validation.figures import save as _save
-from tfalab.validation.registry import Answer, Context, answers
+from tfalab.paper.registry import Answer, Context, answers
+from tfalab.plotting import pyplot as _plt
+from tfalab.plotting import save as _save
 
 #: the paper's Li DMT distribution (Fig. 2d): mean 6.5 GPa, FWHM 2.94 GPa
 PAPER_LI_DMT = (6.5e9, 2.94e9)

@@ -22,9 +22,9 @@ from tfalab.analysis.xrd import (
     synthetic_pattern,
 )
 from tfalab.materials import get_phase
-from tfalab.validation.figures import pyplot as _plt
-from tfalab.validation.figures import save as _save
-from tfalab.validation.registry import Answer, Context, answers
+from tfalab.paper.registry import Answer, Context, answers
+from tfalab.plotting import pyplot as _plt
+from tfalab.plotting import save as _save
 
 CANDIDATES = ("Li", "LiBx", "Li6PS5Cl", "Li2S")
 #: synthetic pattern settings: Cu Kα, 10-90° (the paper's range), 0.02° steps
