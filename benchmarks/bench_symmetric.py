@@ -1,7 +1,7 @@
 """Timing figures for the symmetric-cell model (prints; not a test).
 
-Targets (issue 3, 2-core machine): 6000 h of cycling at 0.5 mA/cm2 and 2 mAh/cm2 (1500
-half-cycles, >= 20 points each) < 10 s; one CCD ramp < 2 s; a 2 anode x 11 pressure CCD map
+Targets (issue 15, 2-core machine): 6000 h of cycling at 0.5 mA/cm2 and 2 mAh/cm2 (1500
+half-cycles, >= 20 points each) <= 5 s; one CCD ramp <= 0.5 s; a 2 anode x 11 pressure CCD map
 < 30 s. Model build time is reported separately (once per parameter set and process).
 """
 

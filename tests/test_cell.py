@@ -16,6 +16,16 @@ from tfalab.cell.simulate import SymmetricConfig, run, simulate_symmetric
 from tfalab.errors import ParameterError, ProtocolError, SimulationError
 from tfalab.protocols import make_protocol
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _paper_build():
+    """These tests check the model on the paper's calibrated cells: build Zhang2025 by default
+    (the library's default is the Generic build)."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr("tfalab.cell.builds.DEFAULT_BUILD", "Zhang2025")
+    yield
+    mp.undo()
+
 H = 3600.0
 
 

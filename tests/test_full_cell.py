@@ -17,6 +17,16 @@ from tfalab.design import FES2_COMPOSITE, CathodeComposite
 from tfalab.errors import CapacityError, ParameterError, ProtocolError
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _paper_build():
+    """These tests check the model on the paper's calibrated cells: build Zhang2025 by default
+    (the library's default is the Generic build)."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr("tfalab.cell.builds.DEFAULT_BUILD", "Zhang2025")
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="module")
 def fes2_run():
     return simulate_full("tfa", "fes2", "2.17 mg/cm2", "cycle 1C x 8")

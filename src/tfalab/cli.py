@@ -125,8 +125,18 @@ def simulate() -> None:
     """Simulate cells: symmetric and full."""
 
 
+_BUILD = click.option("--build", default="Generic", show_default=True,
+                      help="Cell build: a named laboratory build (see 'tfalab builds') or a "
+                           "build/parameter TOML file (e.g. from 'tfalab fit').")
+_DENSITY = click.option("--relative-density", "relative_density", default=None,
+                        help="Pellet relative density, e.g. '95 %' (default: the build's).")
+
+
 @simulate.command("symmetric")
-@click.option("--anode", default="tfa", show_default=True, help="tfa or li.")
+@click.option("--anode", default="tfa", show_default=True,
+              help="Anode design: tfa, li (bare Li foil of the build) or an anode TOML file.")
+@_BUILD
+@_DENSITY
 @click.option("--pressure", default="20 MPa", show_default=True, help="Stack pressure.")
 @click.option("--temperature", default="80 degC", show_default=True, help="Temperature.")
 @click.option("--protocol", default="cycle 0.5 mA/cm2 2 mAh/cm2 for 100 h", show_default=True,
@@ -134,7 +144,8 @@ def simulate() -> None:
 @click.option("--points", default=20, show_default=True, help="Output points per step.")
 @click.option("--out", default="symmetric", show_default=True,
               help="Output stem: writes STEM.parquet and STEM.png.")
-def simulate_symmetric_cmd(anode: str, pressure: str, temperature: str, protocol: str,
+def simulate_symmetric_cmd(anode: str, build: str, relative_density: str | None,
+                           pressure: str, temperature: str, protocol: str,
                            points: int, out: str) -> None:
     """Symmetric anode|Li6PS5Cl|anode cell: a CellTest (Parquet) and a voltage plot.
 
@@ -145,7 +156,8 @@ def simulate_symmetric_cmd(anode: str, pressure: str, temperature: str, protocol
     from tfalab.cell.simulate import simulate_symmetric
 
     res = simulate_symmetric(anode, protocol=protocol, pressure=pressure,
-                             temperature=temperature, points_per_step=points)
+                             temperature=temperature, points_per_step=points, build=build,
+                             relative_density=relative_density)
     stem = Path(out)
     stem.parent.mkdir(parents=True, exist_ok=True)
     path = res.celltest.save(stem.with_suffix(".parquet"))
@@ -164,7 +176,9 @@ def simulate_symmetric_cmd(anode: str, pressure: str, temperature: str, protocol
 
 
 @simulate.command("full")
-@click.option("--anode", default="tfa", show_default=True, help="tfa or li.")
+@click.option("--anode", default="tfa", show_default=True,
+              help="Anode design: tfa, li (bare Li foil of the build) or an anode TOML file.")
+@_BUILD
 @click.option("--cathode", default="fes2", show_default=True, help="fes2 or ncm.")
 @click.option("--loading", default=None, help="Active loading, e.g. 2.17mg/cm2 or 2mAh/cm2.")
 @click.option("--pressure", default="40 MPa", show_default=True, help="Stack pressure.")
@@ -173,8 +187,8 @@ def simulate_symmetric_cmd(anode: str, pressure: str, temperature: str, protocol
               help="e.g. 'cycle 1C for 420 cycles', 'rate 0.2C,0.5C,1C,2C,5C x 5'.")
 @click.option("--out", default="full", show_default=True,
               help="Output stem: writes STEM.parquet, STEM_cycles.csv and STEM.png.")
-def simulate_full_cmd(anode: str, cathode: str, loading: str | None, pressure: str,
-                      temperature: str, protocol: str, out: str) -> None:
+def simulate_full_cmd(anode: str, build: str, cathode: str, loading: str | None,
+                      pressure: str, temperature: str, protocol: str, out: str) -> None:
     """Full anode|Li6PS5Cl|cathode cell: a CellTest, a cycle table and a retention plot.
 
     Example: tfalab simulate full --cathode fes2 --loading 2.17mg/cm2 --anode tfa
@@ -182,7 +196,7 @@ def simulate_full_cmd(anode: str, cathode: str, loading: str | None, pressure: s
     """
     from tfalab.cell.full_simulate import simulate_full
 
-    res = simulate_full(anode, cathode, loading, protocol, pressure, temperature)
+    res = simulate_full(anode, cathode, loading, protocol, pressure, temperature, build=build)
     stem = Path(out)
     stem.parent.mkdir(parents=True, exist_ok=True)
     path = res.celltest.save(stem.with_suffix(".parquet"))
@@ -224,14 +238,18 @@ def _pressures(text: str) -> list[float]:
 
 
 @cli.command()
-@click.option("--anode", default="li,tfa", show_default=True, help="Comma-separated anodes.")
+@click.option("--anode", default="li,tfa", show_default=True,
+              help="Comma-separated anodes: tfa, li or anode TOML files.")
+@_BUILD
+@_DENSITY
 @click.option("--pressure", default="0:50:5", show_default=True,
               help="START:STOP:STEP in MPa, or a list '10 MPa,20 MPa'.")
 @click.option("--temperature", default="80 degC", show_default=True)
 @click.option("--protocol", default=None, help="CCD ramp (default: tfalab's ramp).")
 @click.option("--out", default="ccd", show_default=True,
               help="Output stem: writes STEM.csv and STEM.png.")
-def ccd(anode: str, pressure: str, temperature: str, protocol: str | None, out: str) -> None:
+def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
+        temperature: str, protocol: str | None, out: str) -> None:
     """Critical current density versus stack pressure (table and plot).
 
     Example: tfalab ccd --anode li,tfa --pressure 0:50:5
@@ -239,7 +257,8 @@ def ccd(anode: str, pressure: str, temperature: str, protocol: str | None, out: 
     from tfalab.cell.experiments import DEFAULT_RAMP, ccd_map
 
     anodes = [a.strip() for a in anode.split(",") if a.strip()]
-    table = ccd_map(anodes, _pressures(pressure), temperature, protocol or DEFAULT_RAMP)
+    table = ccd_map(anodes, _pressures(pressure), temperature, protocol or DEFAULT_RAMP,
+                    build=build, relative_density=relative_density)
     stem = Path(out)
     stem.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(stem.with_suffix(".csv"), index=False)
@@ -428,9 +447,83 @@ def _attach_optional_groups() -> None:
 
     cli.add_command(microstructure)
     cli.add_command(atomistic)
+    from tfalab.fitting.cli import fit_cmd
+
+    cli.add_command(fit_cmd, "fit")
 
 
 _attach_optional_groups()
+
+
+@cli.command()
+@click.option("--out", default="validation", show_default=True,
+              type=click.Path(file_okay=False),
+              help="Folder for validation.csv, validation.json and validation.png.")
+@click.option("--lab", default=None, help="Comma-separated builds or laboratories to run.")
+@click.option("--measurements", default=None, type=click.Path(dir_okay=False),
+              help="A measurements TOML file of the same form as tfalab's "
+                   "(data/literature/measurements.toml); laboratories without a named build "
+                   "use the Generic build.")
+def validate(out: str, lab: str | None, measurements: str | None) -> None:
+    """Run the literature validation suite: other laboratories' published cells, each with
+    its own cell build; model against measurement, calibration rows marked.
+
+    Example: tfalab validate --out validation
+    """
+    import json
+
+    from tfalab.literature.suite import figure, run_suite, summary
+
+    labs = [x.strip() for x in lab.split(",")] if lab else None
+    console = Console()
+
+    def progress(e: object) -> None:
+        r = e.row()  # type: ignore[attr-defined]
+        mark = "pass" if r["passed"] else "MISS"
+        console.print(f"{mark:4} {r['role']:11} {r['id']}: model {r['model']:.3g} "
+                      f"vs {r['observed']:.3g} {r['unit']} ({r['detail']})")
+
+    from tfalab.literature.measurements import load_measurements
+
+    ms = load_measurements(measurements) if measurements else None
+    table = run_suite(ms, labs=labs, progress=progress)
+    if table.empty:
+        raise click.ClickException(f"no measurements for --lab {lab!r}")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    table.to_csv(folder / "validation.csv", index=False)
+    s = summary(table)
+    (folder / "validation.json").write_text(json.dumps(
+        {"summary": s, "rows": table.to_dict(orient="records")}, indent=1, default=str))
+    figure(table, folder / "validation.png")
+    console.print(f"predictions within tolerance: {s['predictions_passed']} of "
+                  f"{s['predictions']}; calibrations: {s['calibrations_passed']} of "
+                  f"{s['calibrations']}; laboratories: {len(s['laboratories'])}")
+    console.print(f"wrote {folder / 'validation.csv'}, validation.json, validation.png")
+
+
+@cli.command("builds")
+@click.argument("name", required=False)
+def builds_cmd(name: str | None) -> None:
+    """List the named cell builds, or show one build's values with their sources.
+
+    Example: tfalab builds Doux2020
+    """
+    from tfalab.cell.builds import available_builds, load_build
+
+    console = Console()
+    if name is None:
+        for n in available_builds():
+            b = load_build(n)
+            console.print(f"{n:18} {len(b.fitted_values())} fitted  {b.reference or b.description[:50]}")
+        return
+    b = load_build(name)
+    t = Table(title=f"build {b.name}: {b.reference}")
+    for col in ("field", "value", "source", "fitted to / note"):
+        t.add_column(col)
+    for r in b.describe():
+        t.add_row(r["field"], r["value"], r["source"], r["fitted_to"] or r["note"][:70])
+    console.print(t)
 
 
 def main() -> None:

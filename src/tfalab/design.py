@@ -305,11 +305,6 @@ def anode_summary(anode: CompositeAnode) -> dict[str, float | str]:
 
 # --- presets ---------------------------------------------------------------------------
 
-# TODO(lead): remove once cell/parameters.py reads builds
-PAPER_DIE_DIAMETER = 10e-3  # private alias of tfalab.paper.design.PAPER_DIE_DIAMETER
-PAPER_PELLET_MASS = 150e-6  # private alias of tfalab.paper.design.PAPER_PELLET_MASS
-
-
 def pellet_separator_thickness(die_diameter: str | float, pellet_mass: str | float,
                                porosity: str | float = 0.10,
                                phase: str = "Li6PS5Cl") -> float:

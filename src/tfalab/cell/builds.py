@@ -78,8 +78,10 @@ REQUIRED = ("relative_density", "pore_median_size", "pore_size_spread", "flaw_de
 
 SOURCES = ("reported", "assumed", "fitted")
 
-#: the build used when none is named (the cells of Zhang et al., Adv. Mater. 2025)
-DEFAULT_BUILD = "Zhang2025"
+#: the build used when none is named: a typical laboratory's Li|Li6PS5Cl cell
+#: (``data/builds/Generic.toml``). The paper's cells are ``"Zhang2025"``, which the paper
+#: layer (``tfalab.paper``) and the PyBaMM sets ``Zhang2025_TFA``/``Zhang2025_Li`` name.
+DEFAULT_BUILD = "Generic"
 
 
 class BuildError(TfalabError, ValueError):
@@ -201,6 +203,29 @@ class Build:
             "Initial interphase resistance [Ohm.m2]":
                 self.value("initial_interphase_resistance"),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (SI values with their sources); :meth:`from_dict` inverts it."""
+        return {"name": self.name, "description": self.description,
+                "reference": self.reference, "doi": self.doi, "path": self.path,
+                "overrides": dict(self.overrides),
+                "values": {k: {"value": v.value, "source": v.source, "note": v.note,
+                               "fitted_to": list(v.fitted_to), "text": v.text}
+                           for k, v in self.values.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Build:
+        try:
+            values = {k: BuildValue(k, float(v["value"]), str(v["source"]), str(v["note"]),
+                                    tuple(v["fitted_to"]), str(v["text"]))
+                      for k, v in d["values"].items()}
+            return cls(name=str(d["name"]), values=values,
+                       description=str(d.get("description", "")),
+                       reference=str(d.get("reference", "")), doi=str(d.get("doi", "")),
+                       overrides={str(k): float(v) for k, v in d.get("overrides", {}).items()},
+                       path=str(d.get("path", "")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BuildError(f"malformed build dict: {exc}") from None
 
     def describe(self) -> list[dict[str, Any]]:
         """One row per value: name, value as written, SI value, source, note, fitted_to."""
@@ -343,6 +368,8 @@ def _load(name_or_path: str | Path, depth: int = 0) -> Build:
     if depth > 5:
         raise BuildError(f"build {name_or_path!r}: 'base' chain too deep")
     base = raw.get("base")
+    if not base and not raw.get("values"):
+        base = DEFAULT_BUILD  # a parameter file (``tfalab fit``): overrides on the default
     values: dict[str, BuildValue] = {}
     overrides: dict[str, float] = {}
     if base:
@@ -376,14 +403,17 @@ def _load(name_or_path: str | Path, depth: int = 0) -> Build:
     return build
 
 
-def load_build(build: str | Path | Build | None = None) -> Build:
-    """A named build (``"Zhang2025"``), a build TOML file, or ``None`` for the default.
+def load_build(build: str | Path | Build | dict[str, Any] | None = None) -> Build:
+    """A named build (``"Zhang2025"``), a build TOML file, a :class:`Build` or its
+    :meth:`~Build.to_dict`, or ``None`` for the default.
 
     >>> load_build().name
-    'Zhang2025'
+    'Generic'
     """
     if isinstance(build, Build):
         return build
+    if isinstance(build, dict):
+        return Build.from_dict(build)
     if build is None:
         build = DEFAULT_BUILD
     if not isinstance(build, str | Path):

@@ -44,12 +44,13 @@ def ccd(anode: Any, pressure: str | float, temperature: str | float = "80 degC",
 def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
             pressures: Iterable[str | float] = tuple(f"{p} MPa" for p in range(0, 55, 5)),
             temperature: str | float = "80 degC", protocol: Any = DEFAULT_RAMP,
-            overrides: dict[str, float] | None = None, build: Any = None) -> pd.DataFrame:
+            overrides: dict[str, float] | None = None, build: Any = None,
+            relative_density: str | float | None = None) -> pd.DataFrame:
     """CCD versus stack pressure, one row per (anode, pressure), in mA/cm2 and MPa."""
     rows = []
     for anode in anodes:
         for p in pressures:
-            r = ccd(anode, p, temperature, protocol, overrides, build)
+            r = ccd(anode, p, temperature, protocol, overrides, build, relative_density)
             at_assembly = r.failed and r.failure_time <= 0.0  # shorted before any current
             rows.append({"anode": str(anode), "pressure_MPa": to_si(p, "pressure") / 1e6,
                          "ccd_mA_cm2": 0.0 if at_assembly else r.ccd / 10, "failed": r.failed,
@@ -113,19 +114,25 @@ def short_time(res: SymmetricResult) -> float:
 
 
 def void_onset_current(anode: Any = "li", temperature: str | float = "80 degC",
-                       overrides: dict[str, float] | None = None, build: Any = None) -> float:
-    """Stripping current density (A/m²) above which voids open at a fully contacted interface.
+                       overrides: dict[str, float] | None = None, build: Any = None,
+                       pressure: str | float = 0.0) -> float:
+    """Stripping current density (A/m²) above which voids grow at the interface.
 
-    The Li supply by diffusion (free-Li self-diffusion plus, in a skeleton host, the skeleton
-    path) in current units, F v_D / V_m. Below it stripping opens no voids, whatever the
-    pressure; above it voids open and creep under the stack pressure closes them, so this is
-    the "critical current before voiding" of a low-pressure experiment.
+    At no stack pressure, the Li supply by diffusion (free-Li self-diffusion plus, in a
+    skeleton host, the skeleton path) in current units, F v_D / V_m: below it stripping opens
+    no voids. Under a stack pressure creep also refills the contacts; the critical current is
+    then where the steady contact (creep closing = net stripping opening) falls to one half,
+    F/V_m [v_D + v_creep(2 P_Li)] — the "critical stripping current" of Kasemchainan et al.
+    2019, which rises with pressure.
 
-    >>> round(void_onset_current("li", "80 degC") / 10, 2)  # mA/cm2
+    >>> round(void_onset_current("li", "80 degC", build="Zhang2025") / 10, 2)  # mA/cm2
     0.59
     """
-    params = symmetric_parameters(anode, 0.0, temperature, overrides=overrides, build=build)
-    return float(ph.diffusion_velocity(params, ph.NUMPY) * FARADAY
+    params = symmetric_parameters(anode, pressure, temperature, overrides=overrides,
+                                  build=build)
+    p_li = params["Stack pressure [Pa]"] * params["Anode Li load fraction"]
+    creep = ph.creep_velocity(params, 2 * p_li, ph.NUMPY) if p_li > 0 else 0.0
+    return float((ph.diffusion_velocity(params, ph.NUMPY) + creep) * FARADAY
                  / params["Li molar volume [m3.mol-1]"])
 
 
@@ -181,7 +188,8 @@ def impedance_peak_frequency(r_el: float, arcs: Iterable[tuple[float, float]]) -
 def strip_impedance(anode: Any, capacity: str | float = "5 mAh/cm2",
                     current: str | float = "0.5 mA/cm2", pressure: str | float = "20 MPa",
                     temperature: str | float = "80 degC",
-                    overrides: dict[str, float] | None = None) -> pd.DataFrame:
+                    overrides: dict[str, float] | None = None,
+                    build: Any = None) -> pd.DataFrame:
     """In-situ EIS during stripping: interfacial resistance and Bode-peak frequency.
 
     One row per output point: stripped capacity (mAh/cm2), total interfacial resistance
@@ -191,8 +199,10 @@ def strip_impedance(anode: Any, capacity: str | float = "5 mAh/cm2",
     q = to_si(capacity, "areal_capacity", "capacity")
     res = simulate_symmetric(anode, protocol=f"strip {i / 10} mA/cm2 to {q / 36000} mAh/cm2",
                              pressure=pressure, temperature=temperature, overrides=overrides,
+                             build=build,
                              points_per_step=50)
-    params = symmetric_parameters(anode, pressure, temperature, overrides=overrides)
+    params = symmetric_parameters(anode, pressure, temperature, overrides=overrides,
+                                  build=build)
     d = res.celltest.data
     c0 = params["Interface capacitance [F.m-2]"]
     rows = []

@@ -36,13 +36,15 @@ def make_full_cathode(cathode: str | CathodeComposite, loading: str | float | No
 def full_parameters(anode: str | CompositeAnode = "tfa", cathode: str | CathodeComposite = "fes2",
                     loading: str | float | None = None, pressure: str | float = "40 MPa",
                     temperature: str | float = "80 degC", area: str | float | None = None,
-                    overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Every parameter of a full cell, SI, PyBaMM names.
+                    overrides: dict[str, Any] | None = None,
+                    build: Any = None) -> dict[str, Any]:
+    """Every parameter of a full cell, SI, PyBaMM names (materials, the cell ``build``, the
+    anode and the cathode).
 
     Raises :class:`~tfalab.errors.CapacityError` for a Li-free cathode that the anode's free Li
     cannot fill (N/P < 1 with no Li reservoir).
     """
-    base = symmetric_parameters(anode, pressure, temperature, area)
+    base = symmetric_parameters(anode, pressure, temperature, area, build=build)
     cat = make_full_cathode(cathode, loading)
     out = {**base, **cathode_parameters(cat)}
     li, need = out["Anode free-Li capacity [C.m-2]"], out["Cathode capacity [C.m-2]"]

@@ -32,6 +32,7 @@ import pybamm
 
 from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
+from tfalab.cell.builds import load_build
 from tfalab.cell.cathodes import cathode_constant, cathode_kind
 from tfalab.cell.config import SerialisableConfig
 from tfalab.cell.full import FullCell
@@ -116,26 +117,31 @@ class FullConfig(SerialisableConfig):
     area: float | None = None
     points_per_step: int = 10
     overrides: dict[str, float] = field(default_factory=dict)
+    build: dict[str, Any] = field(default_factory=lambda: load_build().to_dict())
+    #: the cell build, resolved (:meth:`tfalab.cell.builds.Build.to_dict`)
 
     @classmethod
     def make(cls, anode: str | CompositeAnode | dict[str, Any] = "tfa", cathode: str = "fes2",
              loading: str | float | None = None, protocol: Any = "cycle 1C x 10",
              pressure: str | float = "40 MPa", temperature: str | float = "80 degC",
              area: str | float | None = None, points_per_step: int = 10,
-             overrides: dict[str, float] | None = None) -> FullConfig:
-        a = CompositeAnode.from_config(anode) if isinstance(anode, dict) else make_anode(anode)
+             overrides: dict[str, float] | None = None,
+             build: Any = None) -> FullConfig:
+        b = load_build(build)
+        a = make_anode(anode, b)
         cat = make_full_cathode(cathode, loading)
         return cls(anode=a.to_config(), cathode=cathode_kind(cat), loading=cat.loading,
                    protocol=FullProtocol.parse(protocol).to_dict(),
                    pressure=to_si(pressure, "pressure", "pressure"),
                    temperature=to_si(temperature, "temperature", "temperature"),
                    area=None if area is None else to_si(area, "area", "area"),
-                   points_per_step=int(points_per_step), overrides=dict(overrides or {}))
+                   points_per_step=int(points_per_step), overrides=dict(overrides or {}),
+                   build=b.to_dict())
 
     def parameters(self) -> dict[str, Any]:
         return full_parameters(CompositeAnode.from_config(self.anode), self.cathode,
                                self.loading, self.pressure, self.temperature, self.area,
-                               self.overrides)
+                               self.overrides, self.build)
 
     def one_c(self) -> float:
         """A/m² of 1C on this cathode's nominal capacity."""
@@ -277,7 +283,9 @@ def simulate_full(anode: str | CompositeAnode | dict[str, Any] = "tfa", cathode:
                   loading: str | float | None = None, protocol: Any = "cycle 1C x 10",
                   pressure: str | float = "40 MPa", temperature: str | float = "80 degC",
                   area: str | float | None = None, points_per_step: int = 10,
-                  overrides: dict[str, float] | None = None) -> FullResult:
-    """Simulate a full cell (see the module docstring for protocols)."""
+                  overrides: dict[str, float] | None = None,
+                  build: Any = None) -> FullResult:
+    """Simulate a full cell (see the module docstring for protocols); ``build``: the cell
+    build (:mod:`tfalab.cell.builds`)."""
     return run(FullConfig.make(anode, cathode, loading, protocol, pressure, temperature, area,
-                               points_per_step, overrides))
+                               points_per_step, overrides, build))

@@ -369,7 +369,8 @@ def apply_overrides(params: dict[str, Any], overrides: dict[str, Any] | None) ->
 
 
 _POSITIVE = ("Li molar volume [m3.mol-1]", "Electrolyte pore size spread",
-             "Initial interphase resistance [Ohm.m2]", "Creep length [m]", "Electrolyte thickness [m]",
+             "Initial interphase resistance [Ohm.m2]", "Creep length [m]",
+             "Electrolyte thickness [m]",
              "Flaw size [m]",
              "Electrolyte conductivity [S.m-1]", "Exchange current density [A.m-2]",
              "Electrolyte pore median size [m]", "Electrode area [m2]", "Anode thickness [m]",
@@ -399,10 +400,12 @@ def check_parameters(p: dict[str, Any]) -> None:
 
 
 def Zhang2025_TFA() -> dict[str, Any]:
-    """PyBaMM parameter set: TFA|Li6PS5Cl|TFA, 60 wt% free Li, 100 µm, 20 MPa, 80 °C."""
-    return symmetric_parameters("tfa")
+    """PyBaMM parameter set: TFA|Li6PS5Cl|TFA, 60 wt% free Li, 100 µm, 20 MPa, 80 °C, in the
+    paper's cell build ``Zhang2025``."""
+    return symmetric_parameters("tfa", build="Zhang2025")
 
 
 def Zhang2025_Li() -> dict[str, Any]:
-    """PyBaMM parameter set: Li|Li6PS5Cl|Li, 100 µm Li, 20 MPa, 80 °C."""
-    return symmetric_parameters("li")
+    """PyBaMM parameter set: Li|Li6PS5Cl|Li, 100 µm Li, 20 MPa, 80 °C, in the paper's cell
+    build ``Zhang2025``."""
+    return symmetric_parameters("li", build="Zhang2025")

@@ -8,7 +8,7 @@ Each function takes parameters ``p`` (a mapping from PyBaMM-style names to numbe
 positive when the electrode strips Li.
 
 >>> from tfalab.cell.parameters import symmetric_parameters
->>> p = symmetric_parameters("li", pressure="35 MPa")
+>>> p = symmetric_parameters("li", pressure="35 MPa", build="Zhang2025")
 >>> bool(mechanical_short_margin(p, p["Stack pressure [Pa]"], NUMPY) > 0)  # Li cracks it
 True
 """
@@ -79,13 +79,14 @@ def li_flow_stress(p: Any, size: Any, xp: Any) -> Any:
     return xp.maximum(sigma, p["Li bulk yield stress [Pa]"])
 
 
-def creep_velocity(p: Any, stress: Any, xp: Any) -> Any:
+def creep_velocity(p: Any, stress: Any, xp: Any, length: Any = None) -> Any:
     """Velocity (m/s) at which Li creeps into interface voids under local stress ``stress``.
 
-    v = λ ε̇_ref (σ / σ_y(λ, T))^n: power-law creep at the void length scale λ, whose flow
-    stress σ_y(λ, T) carries Li's size effect and temperature dependence.
+    v = λ ε̇_ref (σ / σ_y(λ, T))^n: power-law creep at the void length scale λ (``length``,
+    default the creep length), whose flow stress σ_y(λ, T) carries Li's size effect and
+    temperature dependence.
     """
-    lam = p["Creep length [m]"]
+    lam = p["Creep length [m]"] if length is None else length
     sy = li_flow_stress(p, lam, xp)
     n = p["Li creep stress exponent"]
     ratio = stress / sy
@@ -167,12 +168,14 @@ def intrusion_depth(p: Any, pressure: Any, xp: Any) -> Any:
 def intrusion_velocity(p: Any, pressure: Any, xp: Any) -> Any:
     """Velocity (m/s) at which Li under ``pressure`` creeps into the pellet's open pores.
 
-    The foil feeds the intruding Li through its contacts by power-law creep at the creep
-    length λ, the same law (σ_y(λ, T), n) that closes interface voids:
-    v = λ ε̇_ref (P_Li/σ_y(λ, T))ⁿ, times the confinement step of Li held in a skeleton.
+    Li flows into the pore throats by power-law creep at their size, with the same law
+    (σ_y(d, T), n) that closes interface voids at the creep length:
+    v = d₅₀ ε̇_ref (P_Li/σ_y(d₅₀, T))ⁿ (d₅₀: median throat size), times the confinement step
+    of Li held in a skeleton.
     """
     li_pressure = pressure * p["Anode Li load fraction"]
-    return creep_velocity(p, li_pressure, xp) * confinement(p, li_pressure, xp)
+    length = p["Electrolyte pore median size [m]"]
+    return creep_velocity(p, li_pressure, xp, length) * confinement(p, li_pressure, xp)
 
 
 def intrusion_rate(p: Any, depth: Any, pressure: Any, xp: Any) -> Any:
@@ -205,7 +208,7 @@ def mechanical_short_time(p: Any, pressure: float, sides: int = 2) -> float:
     equilibrium depth stays below ℓ_c (NumPy only).
 
     >>> from tfalab.cell.parameters import symmetric_parameters
-    >>> p = symmetric_parameters("li")
+    >>> p = symmetric_parameters("li", build="Zhang2025")
     >>> mechanical_short_time(p, 20e6), mechanical_short_time(p, 40e6) < 3600
     (inf, True)
     """
@@ -361,7 +364,8 @@ def filament_rate(p: Any, i: Any, contact: Any, r_sei: Any, flaw: Any, xp: Any,
     as fast as it arrives (factor 1 − v_r / v_dep, with v_r the plating relief velocity of
     :func:`plating_relief_velocity`: diffusion into the electrode's pores, which the TFA's
     fast skeleton transport feeds and dense Li lacks), and never above the stress at which
-    the Li creeps back out as fast as it is plated (:func:`creep_relief_stress`); past the Griffith stress of the flaw
+    the Li creeps back out as fast as it is plated (:func:`creep_relief_stress`); past the
+    Griffith stress of the flaw
     the filament advances at the local plating velocity concentrated on a tip fraction f_tip.
     Li in the flaw is already at the stack pressure it carries, ``li_pressure``, which adds to
     the plating pressure (a Li-filled crack is a pressurised crack).

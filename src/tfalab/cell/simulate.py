@@ -25,7 +25,7 @@ import pybamm
 
 from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
-from tfalab.cell.builds import DEFAULT_BUILD, check_density, load_build
+from tfalab.cell.builds import Build, check_density, load_build
 from tfalab.cell.config import SerialisableConfig
 from tfalab.cell.parameters import make_anode, symmetric_parameters
 from tfalab.cell.stepping import Built, build
@@ -75,7 +75,8 @@ class SymmetricConfig(SerialisableConfig):
     area: float | None = None
     points_per_step: int = 20
     overrides: dict[str, float] = field(default_factory=dict)
-    build: str = DEFAULT_BUILD  #: a named build or the path of a build file
+    build: dict[str, Any] = field(default_factory=lambda: load_build().to_dict())
+    #: the cell build, resolved (:meth:`tfalab.cell.builds.Build.to_dict`)
     relative_density: float | None = None  #: pellet density, if not the build's own
 
     @classmethod
@@ -84,7 +85,7 @@ class SymmetricConfig(SerialisableConfig):
              temperature: str | float = "80 degC", area: str | float | None = None,
              points_per_step: int = 20,
              overrides: dict[str, float] | None = None,
-             build: str | Path | None = None,
+             build: str | Path | Build | None = None,
              relative_density: str | float | None = None) -> SymmetricConfig:
         """Build from friendly inputs ("20 MPa", "80 degC", "tfa", a protocol string)."""
         b = load_build(build)
@@ -100,7 +101,7 @@ class SymmetricConfig(SerialisableConfig):
                   temperature=to_si(temperature, "temperature", "temperature"),
                   area=None if area is None else to_si(area, "area", "area"),
                   points_per_step=int(points_per_step), overrides=dict(overrides or {}),
-                  build=b.path or b.name, relative_density=rho)
+                  build=b.to_dict(), relative_density=rho)
         cfg.parameters()  # check everything at the edge
         return cfg
 
@@ -144,6 +145,17 @@ def _frame(ts: list[np.ndarray], ys: list[np.ndarray], us: list[np.ndarray],
     keep = np.ones(len(t), dtype=bool)  # drop repeated step-boundary times
     keep[1:] = np.diff(t) > 0
     return frame[keep]
+
+
+def _event_at_start(exc: Exception) -> str:
+    """The model event a step violated at its first instant ('' if the error is another)."""
+    text = str(exc)
+    if "non-positive at initial conditions" not in text:
+        return ""
+    for name in ("Short circuit", "Voltage limit"):
+        if name in text:
+            return name
+    return text.split("'")[1] if "'" in text else ""
 
 
 def _events_message(sol: Any) -> str:
@@ -190,6 +202,10 @@ def run(config: SymmetricConfig) -> SymmetricResult:
                                         t_interp=t_eval,
                                         inputs={"Current function [A]": current}, save=False)
             except (pybamm.SolverError, ValueError, ArithmeticError) as exc:
+                event = _event_at_start(exc)
+                if event and ts:  # the new step's current puts the cell past a limit at once
+                    termination = event
+                    break
                 partial = None
                 if ts:
                     frame = _frame(ts, ys, us, steps, built)
@@ -232,7 +248,7 @@ def _shorted_at_assembly(params: dict[str, Any]) -> bool:
 
 def _metadata(config: SymmetricConfig, params: dict[str, Any], termination: str) -> dict:
     return {"electrode_area_m2": params["Electrode area [m2]"], "source": "tfalab.cell",
-            "build": config.build,
+            "build": config.build["name"],
             "cell": "symmetric", "anode": config.anode, "electrolyte": "Li6PS5Cl",
             "temperature_K": config.temperature, "pressure_Pa": config.pressure,
             "termination": termination, "config": config.to_dict()}
@@ -243,7 +259,7 @@ def simulate_symmetric(anode: str | CompositeAnode | dict[str, Any] = "tfa",
                        temperature: str | float = "80 degC", area: str | float | None = None,
                        points_per_step: int = 20,
                        overrides: dict[str, float] | None = None,
-                       build: str | Path | None = None,
+                       build: str | Path | Build | None = None,
                        relative_density: str | float | None = None) -> SymmetricResult:
     """Simulate a symmetric cell of ``anode`` under ``pressure``/``temperature``/``protocol``.
 

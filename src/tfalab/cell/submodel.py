@@ -1,9 +1,10 @@
 """The anode/interface submodel as PyBaMM expressions: one instance per electrode.
 
 :class:`AnodeInterface` adds an electrode's states (net stripped charge, Li contact fraction,
-filament length, interphase resistance, depth of Li intruded into the electrolyte), their rates and its output variables to a PyBaMM
-model. A symmetric cell uses two of them; a full cell uses one in place of PyBaMM's planar Li
-counter electrode. The equations are those of :mod:`tfalab.cell.physics`.
+filament length, interphase resistance, depth of Li intruded into the electrolyte), their
+rates and its output variables to a PyBaMM model. A symmetric cell uses two of them; a full
+cell uses one in place of PyBaMM's planar Li counter electrode. The equations are those of
+:mod:`tfalab.cell.physics`.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from tfalab.fitting.observations import (
     FAILED_RESIDUAL,
     Observation,
     Prepared,
+    anode_label,
     model_values,
     prepare,
 )
@@ -73,6 +74,7 @@ class ParameterEstimate:
     reason: str = ""  #: why not identifiable
     at_bound: str | None = None  #: "lower" / "upper" when the fit stopped on a bound
     jacobian_norm: float = 0.0  #: norm of its column of the scaled Jacobian
+    no_influence: bool = False  #: its Jacobian column is ~0: the data do not depend on it
 
     @property
     def friendly(self) -> str:
@@ -87,7 +89,8 @@ class ParameterEstimate:
                 "ci95_friendly": [friendly(self.name, self.ci95[0]),
                                   friendly(self.name, self.ci95[1])],
                 "identifiable": self.identifiable, "reason": self.reason,
-                "at_bound": self.at_bound, "jacobian_norm": _num(self.jacobian_norm)}
+                "at_bound": self.at_bound, "jacobian_norm": _num(self.jacobian_norm),
+                "no_influence": self.no_influence}
 
 
 def _num(x: float) -> float | None:
@@ -156,7 +159,7 @@ class FitResult:
         corr = self.correlation.to_numpy()
         return {
             "tfalab_version": __version__, "date": self.date, "build": _text(self.build),
-            "anode": _text(self.anode),
+            "anode": anode_label(self.anode),
             "parameters": {k: p.to_dict() for k, p in self.parameters.items()},
             "correlation": {"names": list(self.correlation.columns),
                             "matrix": [[_num(x) for x in row] for row in corr]},
@@ -184,10 +187,10 @@ class FitResult:
 
         if description is None:
             description = (f"fitted by tfalab fit to {len(self.observations)} observation(s) "
-                           f"of {_text(self.anode)} cells; quality {self.quality}")
+                           f"of {anode_label(self.anode)} cells; quality {self.quality}")
         files = sorted({o["source"] for o in self.observations if o.get("source")})
         fit_info: dict[str, Any] = {
-            "date": self.date, "tfalab_version": __version__, "anode": _text(self.anode),
+            "date": self.date, "tfalab_version": __version__, "anode": anode_label(self.anode),
             "data": files, "quantities": [o["quantity"] for o in self.observations],
             "observations": [o["label"] for o in self.observations],
             "cost": float(self.cost), "n_evaluations": self.n_evaluations,
@@ -201,7 +204,14 @@ class FitResult:
             "bounds_lower": {k: float(p.lower) for k, p in self.parameters.items()},
             "bounds_upper": {k: float(p.upper) for k, p in self.parameters.items()},
         }
-        return write_parameter_file(path, self.values, base=self.build, name=name,
+        # a parameter that does not change the data keeps its build value: not written
+        values = {k: p.value for k, p in self.parameters.items() if not p.no_influence}
+        left = sorted(set(self.parameters) - set(values))
+        if left:
+            fit_info["not_written"] = left
+            fit_info["not_written_reason"] = ("no influence on the data: the build's value "
+                                              "is kept")
+        return write_parameter_file(path, values, base=self.build, name=name,
                                     description=description, fit=fit_info, overwrite=overwrite)
 
     def plot(self, path: str | Path) -> Path:
@@ -253,6 +263,7 @@ class _Problem:
         self.pps, self.h = points_per_step, diff_step
         self.cache: dict[bytes, tuple[list[np.ndarray | None], list[dict[str, Any]]]] = {}
         self.pool = None
+        self.workers = workers
         if workers > 1:
             import multiprocessing as mp
 
@@ -276,7 +287,15 @@ class _Problem:
             uniq.setdefault(self._key(x), x)
         args = [(self.preps, self.overrides(x), self.pps) for x in uniq.values()]
         if self.pool is not None and len(args) > 1:
-            results = list(self.pool.map(_eval_task, args))
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                results = list(self.pool.map(_eval_task, args))
+            except BrokenProcessPool as exc:
+                raise FitError(f"workers={self.workers}: a worker process died ({exc}); in a "
+                               f"script, call fit(..., workers=N) under "
+                               f"'if __name__ == \"__main__\":' (worker processes are "
+                               f"spawned), or use workers=1") from None
         else:
             results = [_evaluate(*a) for a in args]
         for key, res in zip(uniq, results, strict=True):
@@ -291,9 +310,9 @@ class _Problem:
         parts = []
         for prep, v in zip(self.preps, vals, strict=True):
             if v is None:
-                parts.append(np.full(len(prep.target), FAILED_RESIDUAL))
+                parts.append(np.full(len(prep.full_target), FAILED_RESIDUAL))
             else:
-                parts.append(prep.obs.weight * (v - prep.target) / prep.sigma)
+                parts.append(prep.obs.weight * (v - prep.full_target) / prep.full_sigma)
         return np.concatenate(parts)
 
     def steps(self, x: np.ndarray) -> np.ndarray:
@@ -302,17 +321,28 @@ class _Problem:
         h[x + h > self.hi] *= -1
         return h
 
-    def jacobian(self, x: np.ndarray) -> np.ndarray:
+    def jacobian(self, x: np.ndarray, central: bool = False) -> np.ndarray:
+        """Finite-difference Jacobian of the residuals in the fit coordinates: forward steps
+        while fitting; central ones (where the bounds allow) for the final uncertainty, so
+        that parameters entering only as a product or ratio get exactly opposite columns."""
         x = np.asarray(x, dtype=float)
         h = self.steps(x)
-        points = [x.copy() for _ in range(len(x))]
+        plus = [x.copy() for _ in range(len(x))]
+        minus = [x.copy() for _ in range(len(x))]
+        two_sided = np.zeros(len(x), dtype=bool)
         for j in range(len(x)):
-            points[j][j] += h[j]
-        self.evaluate_many([x, *points])
+            plus[j][j] += h[j]
+            if central and self.lo[j] <= x[j] - h[j] <= self.hi[j]:
+                minus[j][j] -= h[j]
+                two_sided[j] = True
+        self.evaluate_many([x, *plus, *[m for m, c in zip(minus, two_sided, strict=True) if c]])
         f0 = self.residuals(x)
         jac = np.empty((len(f0), len(x)))
-        for j, xp in enumerate(points):
-            jac[:, j] = (self.residuals(xp) - f0) / h[j]
+        for j in range(len(x)):
+            if two_sided[j]:
+                jac[:, j] = (self.residuals(plus[j]) - self.residuals(minus[j])) / (2 * h[j])
+            else:
+                jac[:, j] = (self.residuals(plus[j]) - f0) / h[j]
         return jac
 
     def close(self) -> None:
@@ -355,6 +385,10 @@ def observation_from_dict(d: Mapping[str, Any], base_dir: str | Path | None = No
     kw = {k: d[k] for k in ("anode", "pressure", "temperature", "area", "build", "protocol",
                             "sigma", "label") if k in d}
     kw["weight"] = d.get("weight", 1.0)
+    build = kw.get("build")
+    if base_dir is not None and isinstance(build, str) and build.endswith(".toml") \
+            and not Path(build).is_absolute():
+        kw["build"] = str(Path(base_dir) / build)
     if "file" in d or "celltest" in d:
         if "value" in d or "at" in d:
             raise ParameterError(f"observation {d.get('file')!r}: give file or value, not both")
@@ -398,7 +432,8 @@ def fit(observations: Iterable[Any] | Observation | CellTest,
     max_evaluations : budget of parameter sets simulated (Jacobian ones included).
     diff_step : finite-difference step in ln p (1e-2 = 1 %).
     xtol, ftol : ``least_squares`` stopping tolerances.
-    workers : processes for the Jacobian's simulations (results do not depend on it).
+    workers : processes for the Jacobian's simulations (results do not depend on it; they
+        are spawned, so a script calls ``fit`` under ``if __name__ == "__main__":``).
 
     Returns
     -------
@@ -427,8 +462,9 @@ def fit(observations: Iterable[Any] | Observation | CellTest,
                            ("max_evaluations", max_evaluations, 1), ("workers", workers, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < lo:
             raise ParameterError(f"{key} must be a whole number >= {lo}, got {value!r}")
-    if not (isinstance(diff_step, int | float) and 0 < diff_step < 1):
-        raise ParameterError(f"diff_step must lie in (0, 1), got {diff_step!r}")
+    for key, value in (("diff_step", diff_step), ("xtol", xtol), ("ftol", ftol)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise ParameterError(f"{key} must be a number in (0, 1), got {value!r}")
     specs = [make_spec(k, v) for k, v in parameters.items()]
     p_si = _condition(pressure, "pressure")
     t_si = _condition(temperature, "temperature")
@@ -436,6 +472,7 @@ def fit(observations: Iterable[Any] | Observation | CellTest,
     preps = [prepare(o, k, anode=anode, pressure=p_si, temperature=t_si, area=a_si,
                      build=build, max_steps=max_steps, max_points=max_points)
              for k, o in enumerate(obs_list)]
+    _share_failure_terms(preps)
     known = _known_names(preps)
     for s in specs:
         if s.name not in known:
@@ -451,7 +488,7 @@ def fit(observations: Iterable[Any] | Observation | CellTest,
     clash = sorted(set(fixed) & {s.name for s in specs})
     if clash:
         raise ParameterError(f"{clash} are both fitted and fixed by overrides; choose one")
-    x0 = _start(specs, preps[0], initial or {}, fixed)
+    x0 = _start(specs, preps[0], initial or {})
     problem = _Problem(preps, specs, fixed, points_per_step, float(diff_step), workers)
     problem.x0 = x0
     try:
@@ -459,6 +496,19 @@ def fit(observations: Iterable[Any] | Observation | CellTest,
                       t_start)
     finally:
         problem.close()
+
+
+def _share_failure_terms(preps: list[Prepared]) -> None:
+    """A voltage series whose data also give a ccd / time_to_short observation leaves the
+    failure time to that observation (not counted twice)."""
+    def key(p: Prepared) -> Any:
+        return p.obs.source or id(p.obs.celltest)
+
+    failing = {key(p) for p in preps
+               if p.obs.quantity in ("ccd", "time_to_short") and p.obs.celltest is not None}
+    for p in preps:
+        if p.obs.quantity == "voltage" and key(p) in failing:
+            p.fail_target = None
 
 
 def _condition(value: Any, kind: str) -> float:
@@ -470,7 +520,6 @@ def _condition(value: Any, kind: str) -> float:
 
 def _known_names(preps: list[Prepared]) -> set[str]:
     from tfalab.cell.parameters import symmetric_parameters
-
     from tfalab.fitting.params import CONDITIONS
 
     p = preps[0]
@@ -478,10 +527,9 @@ def _known_names(preps: list[Prepared]) -> set[str]:
     return set(symmetric_parameters(p.anode, p.pressure, p.temperature, **kw)) - set(CONDITIONS)
 
 
-def _start(specs: list[ParameterSpec], prep: Prepared, initial: Mapping[str, Any],
-           fixed: dict[str, float]) -> np.ndarray:
+def _start(specs: list[ParameterSpec], prep: Prepared,
+           initial: Mapping[str, Any]) -> np.ndarray:
     from tfalab.cell.parameters import symmetric_parameters
-
     from tfalab.fitting.params import to_value
 
     kw = {"build": prep.build} if prep.build is not None else {}
@@ -523,12 +571,15 @@ def _solve(problem: _Problem, x0: np.ndarray, obs_list: list[Observation],
                        + "; ".join(f"{lab}: {err}" for lab, err in bad))
     n = len(x0)
     max_nfev = max(2, max_evaluations // (n + 1))
+    # lsmr copes with parameters that do not move the residuals (the exact solver crawls);
+    # SciPy's 2-D subspace step needs two parameters, so one parameter uses the exact solver
     sol = least_squares(problem.residuals, x0, jac=problem.jacobian,
                         bounds=(problem.lo, problem.hi), method="trf", x_scale=1.0,
-                        xtol=xtol, ftol=ftol, gtol=1e-10, max_nfev=max_nfev)
+                        tr_solver="lsmr" if n > 1 else "exact", xtol=xtol, ftol=ftol,
+                        gtol=1e-10, max_nfev=max_nfev)
     x = sol.x
     r = problem.residuals(x)
-    jac = problem.jacobian(x)
+    jac = problem.jacobian(x, central=True)
     n_eval = len(problem.cache)
     return _result(problem, x, r, jac, sol, obs_list, n_eval, build, anode,
                    time.perf_counter() - t_start)
@@ -551,7 +602,7 @@ def _result(problem: _Problem, x: np.ndarray, r: np.ndarray, jac: np.ndarray, so
     combos: dict[int, list[int]] = {}
     if len(live):
         jl = jac[:, live]
-        u, s, vt = np.linalg.svd(jl / norms[live], full_matrices=False)
+        _, s, vt = np.linalg.svd(jl / norms[live], full_matrices=False)
         singular = [float(v) for v in s / s[0]]
         for k in np.flatnonzero(s / s[0] < SINGULAR_LIMIT):
             members = [int(live[j]) for j in np.flatnonzero(np.abs(vt[k]) > 0.2)]
@@ -572,8 +623,8 @@ def _result(problem: _Problem, x: np.ndarray, r: np.ndarray, jac: np.ndarray, so
         if spec.log:
             se = value * se_x
             rel = se_x
-            ci = (value * math.exp(-tq * se_x), value * math.exp(tq * se_x)) \
-                if math.isfinite(se_x) else (0.0, math.inf)
+            f = math.exp(tq * se_x) if tq * se_x < 700 else math.inf
+            ci = (value / f, value * f)
         else:
             se = se_x * (spec.upper - spec.lower)
             rel = se / abs(value) if value != 0 else math.inf
@@ -596,7 +647,7 @@ def _result(problem: _Problem, x: np.ndarray, r: np.ndarray, jac: np.ndarray, so
             initial=spec.from_x(float(problem.x0[j])),
             lower=spec.lower, upper=spec.upper, log=spec.log, std_error=se,
             rel_std_error=rel, ci95=ci, identifiable=not reasons, reason="; ".join(reasons),
-            at_bound=at_bound, jacobian_norm=float(norms[j]))
+            at_bound=at_bound, jacobian_norm=float(norms[j]), no_influence=bool(zero[j]))
     names = [s.name for s in specs]
     with np.errstate(invalid="ignore", divide="ignore"):
         d = np.sqrt(np.diag(cov))
@@ -640,31 +691,52 @@ def _tables(problem: _Problem, x: np.ndarray) -> tuple[pd.DataFrame, list[dict],
         warnings.extend(prep.notes)
         q = prep.obs.quantity
         label = prep.label
-        model = v if v is not None else np.full(len(prep.target), np.nan)
-        res = prep.obs.weight * (model - prep.target) / prep.sigma
+        n = len(prep.target)
+        model = v if v is not None else np.full(len(prep.full_target), np.nan)
+        res = prep.obs.weight * (model - prep.full_target) / prep.full_sigma
         scale, unit = (3600.0, "h") if prep.unit == "s" else (1.0, prep.unit)
-        x_h = prep.t / 3600 if prep.t is not None else np.full(len(prep.target), np.nan)
-        for k in range(len(prep.target)):
+        x_h = prep.t / 3600 if prep.t is not None else np.full(n, np.nan)
+        for k in range(n):
             rows.append({"observation": label, "quantity": q, "time_h": x_h[k],
                          "observed": prep.target[k] / scale, "model": model[k] / scale,
                          "sigma": prep.sigma[k] / scale, "unit": unit, "residual": res[k]})
+        if prep.fail_target is not None:
+            rows.append({"observation": label, "quantity": "failure time", "time_h": np.nan,
+                         "observed": prep.fail_target / 3600, "model": model[n] / 3600,
+                         "sigma": prep.fail_sigma / 3600, "unit": "h", "residual": res[n]})
         summary: dict[str, Any] = {
             "label": label, "quantity": q, "source": prep.obs.source,
-            "anode": _text(prep.anode), "pressure_MPa": prep.pressure / 1e6,
+            "anode": anode_label(prep.anode), "pressure_MPa": prep.pressure / 1e6,
             "temperature_degC": prep.temperature - 273.15, "area_cm2": prep.area * 1e4,
             "build": _text(prep.build), "protocol": prep.protocol.describe(),
-            "n_points": len(prep.target), "termination": info.get("termination"),
+            "n_points": n, "termination": info.get("termination"),
         }
         if v is None:
             summary |= {"quality": "poor", "quality_note": f"model failed: {info.get('error')}"}
-        elif len(prep.target) > 1:
-            ss = float(np.sum((prep.target - prep.target.mean()) ** 2))
-            r2 = 1 - float(np.sum((model - prep.target) ** 2)) / ss if ss > 0 else math.nan
-            rms = float(np.sqrt(np.mean((model - prep.target) ** 2)))
-            summary |= {"r2": r2, "rms": rms / scale, "unit": unit, "noise": prep.sigma[0] / scale}
+        elif n > 1:
+            obs, mod = prep.target, model[:n]
+            ss = float(np.sum((obs - obs.mean()) ** 2))
+            r2 = 1 - float(np.sum((mod - obs) ** 2)) / ss if ss > 0 else math.nan
+            rms = float(np.sqrt(np.mean((mod - obs) ** 2)))
+            summary |= {"r2": r2, "rms": rms / scale, "unit": unit,
+                        "noise": float(prep.sigma[0] / scale)}
             good = (math.isfinite(r2) and r2 >= R2_POOR) or rms <= 3 * prep.sigma[0]
-            summary |= {"quality": "good" if good else "poor",
-                        "quality_note": f"R2 = {r2:.3g}, rms {rms / scale:.3g} {unit}"}
+            note = f"R2 = {r2:.3g}, rms {rms / scale:.3g} {unit}"
+            if prep.fail_target is not None:
+                z = float(abs(res[n]) / prep.obs.weight)
+                summary |= {"failure_observed_h": prep.fail_target / 3600,
+                            "failure_model_h": float(info.get("model_failure_time",
+                                                              math.nan)) / 3600,
+                            "failure_one_sided": prep.fail_one_sided, "failure_z": z}
+                if prep.fail_one_sided:
+                    note += "; data did not fail" + (
+                        "" if z <= SIGMA_POOR else
+                        f", model fails at {summary['failure_model_h']:.4g} h")
+                else:
+                    note += (f"; failure at {summary['failure_model_h']:.4g} h "
+                             f"(data {prep.fail_target / 3600:.4g} h)")
+                good = good and z <= SIGMA_POOR
+            summary |= {"quality": "good" if good else "poor", "quality_note": note}
         else:
             z = float(abs(res[0]) / prep.obs.weight)
             summary |= {"observed": float(prep.target[0] / scale),

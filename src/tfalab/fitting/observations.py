@@ -23,7 +23,7 @@ Without an explicit protocol, a CellTest's own current trace becomes the protoco
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ _STATE_COLUMNS = ("Left Net Stripped Charge / C/m**2", "Left Interfacial Resista
 
 # --------------------------------------------------------------------------- protocol
 def protocol_from_celltest(test: CellTest, area: float, *, max_steps: int = 200,
-                           rel_tol: float = 0.05,
+                           rel_tol: float = 0.1,
                            rest_fraction: float = 1e-3) -> tuple[StepList, float]:
     """The protocol a CellTest ran: its current trace as ``(current density, duration)`` steps.
 
@@ -73,9 +73,16 @@ def protocol_from_celltest(test: CellTest, area: float, *, max_steps: int = 200,
     >>> p.steps(), end
     ([(1.0, 1800.0), (-1.0, 1200.0)], 3000.0)
     """
-    if max_steps < 1:
-        raise ParameterError(f"max_steps must be at least 1, got {max_steps!r}")
-    if not area > 0:
+    protocol, end, _ = _trace_protocol(test, area, max_steps, rel_tol, rest_fraction)
+    return protocol, end
+
+
+def _trace_protocol(test: CellTest, area: float, max_steps: int = 200, rel_tol: float = 0.1,
+                    rest_fraction: float = 1e-3) -> tuple[StepList, float, np.ndarray]:
+    """:func:`protocol_from_celltest` plus the step of each sample (-1 after the cut)."""
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ParameterError(f"max_steps must be a whole number >= 1, got {max_steps!r}")
+    if not (isinstance(area, int | float) and area > 0):
         raise ParameterError(f"electrode area must be positive, got {area!r}")
     t = test.time - test.time[0]
     i = test.current / area
@@ -99,24 +106,36 @@ def protocol_from_celltest(test: CellTest, area: float, *, max_steps: int = 200,
     dur = np.add.reduceat(dt, starts)
     charge = np.add.reduceat(i * dt, starts)
     sign = sgn[starts]
-    keep = dur > 0
-    steps = [[float(c), float(d), float(s)] for c, d, s in
-             zip(charge[keep], dur[keep], sign[keep], strict=True)]
+    # [charge, duration, sign, first sample]; zero-length segments join their successor
+    segs: list[list[float]] = []
+    pending = None
+    for c, d, sg, st in zip(charge, dur, sign, starts, strict=True):
+        if pending is not None:
+            st, pending = pending, None
+        if d > 0:
+            segs.append([float(c), float(d), float(sg), int(st)])
+        else:
+            pending = int(st)
     # merge neighbours of the same sign (shortest first) until at most max_steps remain
-    while len(steps) > max_steps:
+    while len(segs) > max_steps:
         best, best_k = math.inf, -1
-        for k in range(len(steps) - 1):
-            if steps[k][2] == steps[k + 1][2]:
-                d = steps[k][1] + steps[k + 1][1]
+        for k in range(len(segs) - 1):
+            if segs[k][2] == segs[k + 1][2]:
+                d = segs[k][1] + segs[k + 1][1]
                 if d < best:
                     best, best_k = d, k
         if best_k < 0:
             break
-        a, b = steps[best_k], steps[best_k + 1]
-        steps[best_k:best_k + 2] = [[a[0] + b[0], a[1] + b[1], a[2]]]
-    steps = steps[:max_steps]
-    pairs = [(c / d if s != 0 else 0.0, d) for c, d, s in steps]
-    return StepList(pairs), float(sum(d for _, d in pairs))
+        a, b = segs[best_k], segs[best_k + 1]
+        segs[best_k:best_k + 2] = [[a[0] + b[0], a[1] + b[1], a[2], a[3]]]
+    cut_at = n if len(segs) <= max_steps else int(segs[max_steps][3])
+    segs = segs[:max_steps]
+    pairs = [(c / d if sg != 0 else 0.0, d) for c, d, sg, _ in segs]
+    first = np.array([int(sg[3]) for sg in segs])
+    first[0] = 0
+    sample_step = np.searchsorted(first, np.arange(n), side="right") - 1
+    sample_step[cut_at:] = -1
+    return StepList(pairs), float(sum(d for _, d in pairs)), sample_step
 
 
 def noise_estimate(values: np.ndarray, groups: np.ndarray | None = None,
@@ -168,9 +187,8 @@ class Observation:
 
     def __post_init__(self) -> None:
         if self.quantity not in QUANTITIES:
-            raise ParameterError(f"observation {self.label or ''}: unknown quantity "
-                                 f"{self.quantity!r}; allowed: {', '.join(QUANTITIES)}".replace(
-                                     "observation : ", "observation: "))
+            raise ParameterError(f"unknown quantity {self.quantity!r}; allowed: "
+                                 f"{', '.join(QUANTITIES)}")
         if (self.celltest is None) == (self.value is None):
             raise ParameterError(f"observation of {self.quantity}: give a CellTest or a value, "
                                  f"not {'both' if self.celltest is not None else 'neither'}")
@@ -282,7 +300,14 @@ class Observation:
             return self.label
         if self.celltest is not None:
             return f"{self.quantity} ({Path(self.source).name if self.source else 'CellTest'})"
-        return f"{self.quantity} {self.value:.4g}"
+        scale, unit = {"ccd": (10.0, "mA/cm2"), "time_to_short": (3600.0, "h"),
+                       "overpotential": (1e-3, "mV")}[self.quantity]
+        text = f"{self.quantity} {self.value / scale:.4g} {unit}"  # type: ignore[operator]
+        if self.pressure is not None:
+            text += f", {self.pressure / 1e6:.3g} MPa"
+        if self.temperature is not None:
+            text += f", {self.temperature - 273.15:.3g} degC"
+        return text
 
 
 def _quantity(q: Any) -> str:
@@ -336,10 +361,28 @@ class Prepared:
     steps: np.ndarray | None = None  # protocol step of each data time
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: a voltage series' failure term: the data's failure time (or end, if they did not fail:
+    #: then only a model failing earlier is penalised), its sigma, and whether one-sided
+    fail_target: float | None = None
+    fail_sigma: float = 1.0
+    fail_one_sided: bool = False
 
     @property
     def label(self) -> str:
         return self.obs.describe()
+
+    @property
+    def full_target(self) -> np.ndarray:
+        """Observed values, with the failure time of a voltage series appended."""
+        if self.fail_target is None:
+            return self.target
+        return np.append(self.target, self.fail_target)
+
+    @property
+    def full_sigma(self) -> np.ndarray:
+        if self.fail_target is None:
+            return self.sigma
+        return np.append(self.sigma, self.fail_sigma)
 
     def sim_kwargs(self, points_per_step: int) -> dict[str, Any]:
         kw: dict[str, Any] = {"anode": self.anode, "protocol": self.protocol,
@@ -350,9 +393,12 @@ class Prepared:
         return kw
 
 
-def _anode_label(anode: Any) -> str:
+def anode_label(anode: Any) -> str:
+    """A short name for an anode given as a name, a CompositeAnode or its config dict."""
     if isinstance(anode, dict):
-        return "li" if anode.get("skeleton") in (None, "") or anode.get("is_bare") else "tfa"
+        if not anode.get("skeleton"):
+            return "li"
+        return f"{anode['skeleton']} host, {100 * anode.get('free_li', 0):.3g} wt% free Li"
     return str(anode)
 
 
@@ -366,10 +412,7 @@ def prepare(obs: Observation, index: int, *, anode: Any, pressure: float, temper
     temp = obs.temperature if obs.temperature is not None else temperature
     b = obs.build if obs.build is not None else build
     kw = {"build": b} if b is not None else {}
-    try:
-        params = symmetric_parameters(a, p, temp, **kw)
-    except TypeError as exc:  # before the build keyword exists
-        raise ParameterError(f"build={b!r} is not supported by this tfalab ({exc})") from None
+    params = symmetric_parameters(a, p, temp, **kw)
     ar = obs.area if obs.area is not None else (area if area is not None
                                                 else params["Electrode area [m2]"])
     notes: list[str] = []
@@ -383,28 +426,43 @@ def prepare(obs: Observation, index: int, *, anode: Any, pressure: float, temper
     test = obs.celltest
     t_all = test.time - test.time[0]
     if obs.protocol is None:
-        protocol, end = protocol_from_celltest(test, ar, max_steps=max_steps)
-        if end < t_all[-1] * (1 - 1e-9):
+        protocol, end, sample_step = _trace_protocol(test, ar, max_steps)
+        if sample_step[-1] < 0:
             notes.append(f"{label}: the data have more half-cycles than max_steps={max_steps}; "
                          f"only the first {end / 3600:.4g} h are fitted")
     else:
         protocol = make_protocol(obs.protocol)
         end = protocol.duration
+        sample_step = _steps_by_time(protocol, t_all, test.current)
     common = dict(obs=obs, index=index, anode=a, pressure=p, temperature=temp, area=ar,
                   build=b, protocol=protocol, notes=notes)
     q = obs.quantity
     if q == "voltage":
-        keep = t_all <= end * (1 + 1e-12)
+        from tfalab.analysis import time_to_failure
+
+        keep = sample_step >= 0
+        try:
+            tf = time_to_failure(test)
+        except CellTestError:
+            tf = math.inf
+        if math.isfinite(tf):  # after a short the voltage only says when: the failure term
+            keep &= t_all < tf
         idx = np.flatnonzero(keep)
+        if len(idx) < 2:
+            raise ParameterError(f"{label}: fewer than 2 voltage samples to fit")
         if len(idx) > max_points:
             idx = idx[np.linspace(0, len(idx) - 1, max_points).round().astype(int)]
         t = t_all[idx]
         v = test.voltage[idx]
-        bounds = np.cumsum([d for _, d in protocol.steps()])
-        steps = np.minimum(np.searchsorted(bounds, t, side="left"), len(bounds) - 1)
+        steps = sample_step[idx]
         sigma = obs.sigma if obs.sigma is not None else noise_estimate(v, steps)
+        t_end = float(t_all[sample_step >= 0][-1])
+        spacing = float(np.median(np.diff(t_all))) if len(t_all) > 1 else 0.0
+        fail = tf if math.isfinite(tf) else t_end
         return Prepared(**common, t=t, target=v, sigma=np.full(len(t), sigma), unit="V",
-                        steps=steps)
+                        steps=steps, fail_target=fail,
+                        fail_sigma=max(0.02 * fail, spacing, 1.0),
+                        fail_one_sided=not math.isfinite(tf))
     from tfalab.analysis import overpotential_per_cycle, time_to_failure
 
     if q == "overpotential":
@@ -426,6 +484,21 @@ def prepare(obs: Observation, index: int, *, anode: Any, pressure: float, temper
         extra["observed_ccd"] = _current_at(protocol, tf)
     return Prepared(**common, t=None, target=np.array([tf]), sigma=np.array([sigma]),
                     unit="s", extra=extra)
+
+
+def _steps_by_time(protocol: Protocol, t: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """Protocol step of each sample (-1 past its end): a sample exactly on a boundary goes to
+    the step whose current sign it shares."""
+    steps = protocol.steps()
+    ends = np.cumsum([d for _, d in steps])
+    k = np.searchsorted(ends, t, side="left")
+    sign = np.sign([i for i, _ in steps])
+    on_edge = np.isclose(t, ends[np.minimum(k, len(ends) - 1)], rtol=1e-12, atol=1e-9)
+    nxt = np.minimum(k + 1, len(steps) - 1)
+    move = on_edge & (k + 1 < len(steps)) & (np.sign(current) == sign[nxt]) \
+        & (np.sign(current) != sign[np.minimum(k, len(steps) - 1)])
+    k = np.where(move, k + 1, k)
+    return np.where(k < len(steps), k, -1)
 
 
 def _ramp_cycles(protocol: Protocol) -> list[tuple[float, float, float]]:
@@ -513,7 +586,22 @@ def model_values(prep: Prepared, overrides: dict[str, float],
     info: dict[str, Any] = {"termination": res.termination}
     test = res.celltest
     if q == "voltage":
-        return _voltage_on_grid(test, prep), info
+        tf, censored = failure_time(res)
+        v = _voltage_on_grid(test, prep)
+        # where the model has failed and the data have not, the voltage is not compared (it
+        # would jump with the failure time; the failure term says when instead): a sample's
+        # weight is the model's ionic share of the current (1 until a short's shunt takes
+        # over) times a ramp from 1 to 0 over fail_sigma before the model's failure, so that
+        # the residuals stay continuous in the parameters
+        w = np.clip((tf - prep.t) / prep.fail_sigma, 0.0, 1.0) ** 2  # type: ignore[operator]
+        if "Shunt Fraction / 1" in test.data:
+            w = w * (1.0 - _on_grid(test, prep, "Shunt Fraction / 1", hold=True))
+        v = prep.target + w * (v - prep.target)
+        if prep.fail_target is None:
+            return v, info
+        info["model_failure_time"] = tf
+        model_fail = min(tf, prep.fail_target) if prep.fail_one_sided else tf
+        return np.append(v, model_fail), info
     if q == "overpotential":
         from tfalab.analysis import overpotential_at, overpotential_per_cycle
 
@@ -540,16 +628,23 @@ def model_values(prep: Prepared, overrides: dict[str, float],
 
 def _voltage_on_grid(test: CellTest, prep: Prepared) -> np.ndarray:
     """Model voltage at the data times, interpolated within each protocol step."""
+    return _on_grid(test, prep, "Voltage / V")
+
+
+def _on_grid(test: CellTest, prep: Prepared, column: str, hold: bool = False) -> np.ndarray:
+    """Model ``column`` at the data times, interpolated within each protocol step; after the
+    model stopped (short, voltage limit) the last state, ohmically for the voltage (or held,
+    with ``hold``)."""
     d = test.data
     tm = d["Test Time / s"].to_numpy()
-    vm = d["Voltage / V"].to_numpy()
+    vm = d[column].to_numpy()
     im = d["Current / A"].to_numpy()
     sm = d["Step Count / 1"].to_numpy()
     out = np.empty(len(prep.t))  # type: ignore[arg-type]
     steps = prep.steps
     assert steps is not None and prep.t is not None
     last_step = int(sm[-1])
-    r_last = vm[-1] / im[-1] if im[-1] != 0 else None
+    r_last = vm[-1] / im[-1] if im[-1] != 0 and not hold else None
     step_i = np.array([i for i, _ in prep.protocol.steps()]) * prep.area
     for k in np.unique(steps):
         sel = steps == k
@@ -564,11 +659,5 @@ def _voltage_on_grid(test: CellTest, prep: Prepared) -> np.ndarray:
                 after = sel
         else:
             after = sel
-        # after the model stopped (short, voltage limit): the last state, ohmically
         out[after] = r_last * step_i[k] if r_last is not None else vm[-1]
     return out
-
-
-def copy_with(obs: Observation, **changes: Any) -> Observation:
-    """``obs`` with some fields changed."""
-    return replace(obs, **changes)

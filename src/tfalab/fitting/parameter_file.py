@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from functools import lru_cache
@@ -61,6 +62,11 @@ def _value(value: Any) -> str:
     raise ParameterError(f"cannot write {value!r} ({type(value).__name__}) to a parameter file")
 
 
+def _key(key: str) -> str:
+    """A TOML key: bare where it may be, quoted otherwise."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _string(key)
+
+
 def _table(lines: list[str], header: str, data: Mapping[str, Any]) -> None:
     """Append ``[header]`` with the plain values of ``data``, then its sub-tables."""
     lines.append(f"[{header}]")
@@ -69,17 +75,16 @@ def _table(lines: list[str], header: str, data: Mapping[str, Any]) -> None:
         if isinstance(value, Mapping):
             subtables.append((key, value))
         else:
-            lines.append(f"{_string(key)} = {_value(value)}")
+            lines.append(f"{_key(key)} = {_value(value)}")
     for key, value in subtables:
         lines.append("")
-        _table(lines, f"{header}.{_string(key)}", value)
+        _table(lines, f"{header}.{_key(key)}", value)
 
 
 @lru_cache(maxsize=1)
 def known_parameters() -> frozenset[str]:
     """Names a parameter file may override: the symmetric cell's parameters, both anodes."""
     from tfalab.cell.parameters import symmetric_parameters
-
     from tfalab.fitting.params import CONDITIONS
 
     names = set(symmetric_parameters("li")) | set(symmetric_parameters("tfa"))

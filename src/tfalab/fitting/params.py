@@ -78,7 +78,7 @@ def to_value(name: str, value: Any, what: str = "value") -> float:
         unit = pint_unit(si_unit(name))
         try:
             q = quantity(value, f"{name} {what}")
-            x = float(q.to(unit).magnitude)
+            x = float(f"{float(q.to(unit).magnitude):.15g}")  # no unit-conversion noise
         except (UnitError, pint.errors.DimensionalityError, pint.errors.UndefinedUnitError):
             example = FRIENDLY_UNITS.get(si_unit(name), si_unit(name) or "")
             raise ParameterError(

@@ -73,8 +73,8 @@ def model_value(m: Measurement, overrides: dict[str, float] | None = None,
     if build is not None:
         kw["build"] = build
     if m.kind == "void_onset":
-        return ex.void_onset_current(kw["anode"], kw["temperature"], overrides,
-                                     kw["build"]), "diffusion supply at full contact"
+        return ex.void_onset_current(kw["anode"], kw["temperature"], overrides, kw["build"],
+                                     kw["pressure"]), "diffusion supply + creep at half contact"
     protocol = make_protocol(m.protocol)
     res = simulate_symmetric(protocol=protocol, overrides=overrides, **kw)
     if m.kind == "ccd":

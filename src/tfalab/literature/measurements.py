@@ -26,6 +26,8 @@ from tfalab.units import to_si
 KINDS = {"ccd": "current_density", "void_onset": "current_density",
          "time_to_short": "time", "stable": "time"}
 ROLES = ("calibration", "prediction")
+#: build of a measurement whose laboratory has no named build
+FALLBACK_BUILD = "Generic"
 
 
 class MeasurementError(TfalabError, ValueError):
@@ -56,7 +58,11 @@ class Measurement:
 
     @property
     def build(self) -> str:
-        return self.lab
+        """The build it is simulated with: its laboratory's, or ``Generic`` when tfalab has no
+        build of that name (a user's own measurements file)."""
+        from tfalab.cell.builds import available_builds
+
+        return self.lab if self.lab in available_builds() else FALLBACK_BUILD
 
     @property
     def observed_si(self) -> float:
@@ -75,7 +81,7 @@ class Measurement:
     def conditions(self) -> dict[str, Any]:
         """Keyword arguments of :func:`tfalab.cell.simulate_symmetric` for this test."""
         return {"anode": self.anode, "pressure": self.pressure,
-                "temperature": self.temperature, "build": self.lab,
+                "temperature": self.temperature, "build": self.build,
                 "relative_density": self.relative_density}
 
 
@@ -120,7 +126,14 @@ def load_measurements(path: str | Path | None = None) -> list[Measurement]:
     """The suite's measurements (default: the file shipped with tfalab)."""
     if path is None:
         return list(_shipped())
-    return _read(Path(path).read_text("utf-8"), str(path))
+    p = Path(path)
+    if not p.is_file():
+        raise MeasurementError(f"measurements file {str(path)!r} not found")
+    try:
+        text = p.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise MeasurementError(f"measurements file {str(path)!r} is not UTF-8 text") from None
+    return _read(text, str(path))
 
 
 @lru_cache(maxsize=1)

@@ -38,8 +38,8 @@ def summary(table: pd.DataFrame) -> dict[str, Any]:
     """Counts of passes by role and laboratory."""
     pred = table[table["role"] == "prediction"]
     cal = table[table["role"] == "calibration"]
-    return {"predictions": int(len(pred)), "predictions_passed": int(pred["passed"].sum()),
-            "calibrations": int(len(cal)), "calibrations_passed": int(cal["passed"].sum()),
+    return {"predictions": len(pred), "predictions_passed": int(pred["passed"].sum()),
+            "calibrations": len(cal), "calibrations_passed": int(cal["passed"].sum()),
             "laboratories": sorted(set(table["laboratory"])),
             "builds": sorted(set(table["lab"]))}
 

@@ -32,6 +32,7 @@ from typing import Any
 from tfalab.analysis import time_to_failure
 from tfalab.cell import experiments as ex
 from tfalab.paper.catalogue import load_catalogue
+from tfalab.paper.design import PAPER_BUILD
 from tfalab.parameters import fitted
 from tfalab.units import quantity
 
@@ -48,6 +49,13 @@ PYBAMM_NAMES = {
     "skeleton.path_activation_energy": "Anode skeleton-path activation energy [J.mol-1]",
 }
 
+#: The paper's Li "shorts mechanically at 30 MPa" in its CCD test (Fig. 4a), while it has a
+#: CCD at 25 MPa. Intrusion takes time in the model, so tfalab reads the claim as: 30 MPa is
+#: the lowest pressure at which Li with no current shorts the pellet within the length of a
+#: CCD test (24 h: the default ramp reaches Li's ~2 mA/cm2 in ~20 h). docs/cell-model.md,
+#: "Creep in time".
+MECHANICAL_SHORT_WITHIN = "24 h"
+
 #: pressures over which the TFA's maximum CCD is taken (the paper's 0–50 MPa)
 TFA_PRESSURES = tuple(f"{p} MPa" for p in range(0, 55, 10))
 
@@ -62,47 +70,53 @@ def target(key: str) -> float:
 # --- the measured quantities, as functions of the overrides --------------------------------
 def tfa_resistance(ov: dict[str, float]) -> float:
     """Ω·m², both TFA interfaces after stripping 5 mAh/cm2 at 0.5 mA/cm2, 20 MPa, 80 °C."""
-    return float(ex.strip_impedance("tfa", overrides=ov)["resistance_ohm_cm2"].iloc[-1]) * 1e-4
+    return float(ex.strip_impedance("tfa", overrides=ov,
+                                    build=PAPER_BUILD)["resistance_ohm_cm2"].iloc[-1]) * 1e-4
 
 
 def tfa_frequency(ov: dict[str, float]) -> float:
-    return float(ex.strip_impedance("tfa", overrides=ov)["frequency_Hz"].iloc[-1])
+    return float(ex.strip_impedance("tfa", overrides=ov,
+                                    build=PAPER_BUILD)["frequency_Hz"].iloc[-1])
 
 
 def tfa_overpotential_5000h(ov: dict[str, float]) -> float:
-    res = ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "5008 h", overrides=ov)
+    res = ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "5008 h", overrides=ov,
+                   build=PAPER_BUILD)
     value = ex.overpotential_at_hours(res, 5000.0)
     return math.inf if math.isnan(value) else value  # failed before: too much growth
 
 
 def tfa_overpotential_80h(ov: dict[str, float]) -> float:
-    res = ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "88 h", overrides=ov)
+    res = ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "88 h", overrides=ov,
+                   build=PAPER_BUILD)
     value = ex.overpotential_at_hours(res, 80.0)
     return math.inf if math.isnan(value) else value
 
 
 def tfa_max_ccd(ov: dict[str, float]) -> float:
-    return max(ex.ccd("tfa", p, overrides=ov).ccd for p in TFA_PRESSURES)
+    return max(ex.ccd("tfa", p, overrides=ov, build=PAPER_BUILD).ccd for p in TFA_PRESSURES)
 
 
 def tfa_rt_ccd(ov: dict[str, float]) -> float:
     """A/m²: the TFA's CCD at 25 °C, 20 MPa (default ramp)."""
-    return ex.ccd("tfa", "20 MPa", "25 degC", overrides=ov).ccd
+    return ex.ccd("tfa", "20 MPa", "25 degC", overrides=ov, build=PAPER_BUILD).ccd
 
 
 def li_short_time(ov: dict[str, float]) -> float:
-    res = ex.cycle("li", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "24 h", overrides=ov)
+    res = ex.cycle("li", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "24 h", overrides=ov, build=PAPER_BUILD)
     return time_to_failure(res.celltest)
 
 
 def li_long_short_time(ov: dict[str, float]) -> float:
     """s: bare Li's time to short at 0.5 mA/cm2, 2 mAh/cm2, 20 MPa, 80 °C (inf if none)."""
-    res = ex.cycle("li", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "400 h", overrides=ov)
+    res = ex.cycle("li", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "400 h", overrides=ov,
+                   build=PAPER_BUILD)
     return time_to_failure(res.celltest)
 
 
 def li_pressure_swing(ov: dict[str, float]) -> float:
-    res = ex.cycle("li", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "24 h", overrides=ov)
+    res = ex.cycle("li", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "24 h", overrides=ov,
+                   build=PAPER_BUILD)
     return ex.electrode_pressure_swing(res)
 
 
@@ -137,7 +151,8 @@ def _fit(ov: dict[str, float], name: str, measure: Callable[[dict[str, float]], 
 
 def li_resistance(ov: dict[str, float]) -> float:
     """Ω·m², both Li interfaces after stripping 5 mAh/cm2 at 0.5 mA/cm2, 20 MPa, 80 °C."""
-    return float(ex.strip_impedance("li", overrides=ov)["resistance_ohm_cm2"].iloc[-1]) * 1e-4
+    return float(ex.strip_impedance("li", overrides=ov,
+                                    build=PAPER_BUILD)["resistance_ohm_cm2"].iloc[-1]) * 1e-4
 
 
 def griffith_length(ov: dict[str, float]) -> float:
@@ -145,7 +160,7 @@ def griffith_length(ov: dict[str, float]) -> float:
     (K_IC / (Y P))² / π (Griffith)."""
     from tfalab.cell.parameters import symmetric_parameters
 
-    p = symmetric_parameters("li", overrides=ov)
+    p = symmetric_parameters("li", overrides=ov, build=PAPER_BUILD)
     stress = target("C10.li_mechanical_short_pressure")
     return (p["Electrolyte fracture toughness [Pa.m-0.5]"]
             / (p["Flaw geometry factor"] * stress)) ** 2 / math.pi
@@ -159,7 +174,8 @@ def fit_pore_size(ov: dict[str, float], log: Callable[[str], None] = print) -> N
     goal = target("C10.li_mechanical_short_pressure")
 
     def miss(log_d: float) -> float:
-        p = ex.mechanical_short_pressure("li", overrides={**ov, key: math.exp(log_d)})
+        p = ex.mechanical_short_pressure("li", overrides={**ov, key: math.exp(log_d)},
+                                         within=MECHANICAL_SHORT_WITHIN, build=PAPER_BUILD)
         return math.log(min(p, 1e12) / goal)
 
     ov[key] = math.exp(brentq(miss, math.log(1e-8), math.log(1e-4), xtol=1e-6))

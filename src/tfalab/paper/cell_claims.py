@@ -19,6 +19,8 @@ from tfalab.analysis import overpotential_per_cycle, stable_duration, time_to_fa
 from tfalab.cell import experiments as ex
 from tfalab.cell.parameters import make_anode
 from tfalab.cell.simulate import SymmetricResult
+from tfalab.paper.cell_calibration import MECHANICAL_SHORT_WITHIN
+from tfalab.paper.design import PAPER_BUILD
 from tfalab.paper.registry import Answer, Context, answers
 from tfalab.plotting import pyplot as _plt
 from tfalab.plotting import save as _save
@@ -50,7 +52,7 @@ WHY = {
 @lru_cache(maxsize=1)
 def ccd_table() -> pd.DataFrame:
     """CCD (mA/cm2) vs pressure for Li and TFA at 80 °C on the default ramp."""
-    return ex.ccd_map(("li", "tfa"), [f"{p} MPa" for p in PRESSURES])
+    return ex.ccd_map(("li", "tfa"), [f"{p} MPa" for p in PRESSURES], build=PAPER_BUILD)
 
 
 def _ccd(anode: str, pressure: float) -> float:
@@ -75,8 +77,8 @@ def c8(ctx: Context) -> Answer:
     ratio = tfa / li if li > 0 else math.inf
     note = (f"pressure tolerance = highest pressure with >= half the anode's maximum CCD: "
             f"Li {li:.0f} MPa, TFA {tfa:.0f} MPa (grid 0-60 MPa); mechanical short "
-            f"Li {ex.mechanical_short_pressure('li') / 1e6:.1f} MPa, TFA "
-            f"{ex.mechanical_short_pressure('tfa') / 1e6:.1f} MPa")
+            f"Li {_short_pressure('li') / 1e6:.1f} MPa, TFA "
+            f"{_short_pressure('tfa') / 1e6:.1f} MPa")
     if not 3.75 <= ratio <= 6.25:
         note += ". " + WHY["li_pressure"]
     return Answer(
@@ -88,7 +90,7 @@ def c8(ctx: Context) -> Answer:
 
 @lru_cache(maxsize=2)
 def _swing_run(anode: str) -> SymmetricResult:
-    return ex.cycle(anode, "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "24 h")
+    return ex.cycle(anode, "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "24 h", build=PAPER_BUILD)
 
 
 @answers("C9")
@@ -115,7 +117,8 @@ RAMPS = {"0.25 h steps": "ccd from 0.1 mA/cm2 step 0.1 mA/cm2 to 10 mA/cm2 every
 @lru_cache(maxsize=1)
 def ramp_table() -> pd.DataFrame:
     """CCD (mA/cm2) of Li and TFA at 10 MPa, 80 °C, for the ramps of :data:`RAMPS`."""
-    rows = [{"ramp": name, "anode": a, "ccd_mA_cm2": ex.ccd(a, "10 MPa", protocol=r).ccd / 10}
+    rows = [{"ramp": name, "anode": a, "ccd_mA_cm2": ex.ccd(a, "10 MPa", protocol=r,
+                                                            build=PAPER_BUILD).ccd / 10}
             for name, r in RAMPS.items() for a in ("li", "tfa")]
     return pd.DataFrame(rows)
 
@@ -128,12 +131,19 @@ def c10(ctx: Context) -> Answer:
                      .reset_index().itertuples())
     return Answer(values={"li_ccd_10MPa": _ccd("li", 10), "li_ccd_20MPa": _ccd("li", 20),
                           "li_mechanical_short_pressure":
-                              ex.mechanical_short_pressure("li") / 1e6},
+                              _short_pressure("li") / 1e6},
                   notes={"li_mechanical_short_pressure":
-                         "lowest pressure at which intruded Li spans the pellet (no current)",
+                         "lowest pressure at which Li held with no current shorts the pellet "
+                         "(intruded Li cracks or spans it) within 24 h, tfalab's reading of "
+                         "the paper's short in its CCD test (intrusion creeps)",
                          "li_ccd_10MPa": f"ramp dependence at 10 MPa (mA/cm2): {text}",
                          "li_ccd_20MPa": WHY["li_pressure"]},
                   figures=[_ccd_figure(ctx), _ramp_figure(ctx, ramps)])
+
+
+def _short_pressure(anode: str) -> float:
+    """Pa: the lowest pressure at which ``anode`` shorts with no current within a CCD test."""
+    return ex.mechanical_short_pressure(anode, within=MECHANICAL_SHORT_WITHIN, build=PAPER_BUILD)
 
 
 @answers("C11")
@@ -156,8 +166,8 @@ def c11(ctx: Context) -> Answer:
 
 @answers("C12")
 def c12(ctx: Context) -> Answer:
-    tfa = ex.ccd("tfa", "20 MPa", "25 degC").ccd / 10
-    li = ex.ccd("li", "20 MPa", "25 degC").ccd / 10
+    tfa = ex.ccd("tfa", "20 MPa", "25 degC", build=PAPER_BUILD).ccd / 10
+    li = ex.ccd("li", "20 MPa", "25 degC", build=PAPER_BUILD).ccd / 10
     return Answer(values={"tfa_ccd_rt": tfa, "ccd_ratio_rt": tfa / li if li > 0 else math.inf},
                   notes={"tfa_ccd_rt": f"25 degC, 20 MPa (pressure not given in the paper); "
                                        f"Li {li:.2f} mA/cm2. {WHY['rt']}",
@@ -174,8 +184,8 @@ def _failure_h(res: SymmetricResult) -> float:
 
 @answers("C13")
 def c13(ctx: Context) -> Answer:
-    tfa = ex.cycle("tfa", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "360 h")
-    li = ex.cycle("li", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "24 h")
+    tfa = ex.cycle("tfa", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "360 h", build=PAPER_BUILD)
+    li = ex.cycle("li", "20 MPa", "4 mA/cm2", "1 mAh/cm2", "24 h", build=PAPER_BUILD)
     return Answer(values={"tfa_stable_time": stable_duration(tfa.celltest) / H,
                           "li_short_time": _failure_h(li)},
                   notes={"li_short_time": f"ended by: {li.termination}",
@@ -186,8 +196,9 @@ def c13(ctx: Context) -> Answer:
 
 @lru_cache(maxsize=1)
 def _c14_runs() -> dict[str, SymmetricResult]:
-    return {"TFA": ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "6008 h"),
-            "Li": ex.cycle("li", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "400 h")}
+    return {"TFA": ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "6008 h",
+                            build=PAPER_BUILD),
+            "Li": ex.cycle("li", "20 MPa", "0.5 mA/cm2", "2 mAh/cm2", "400 h", build=PAPER_BUILD)}
 
 
 @answers("C14")
@@ -213,8 +224,8 @@ def c14(ctx: Context) -> Answer:
 
 @answers("C15")
 def c15(ctx: Context) -> Answer:
-    low = ex.cycle("tfa", "5 MPa", "0.5 mA/cm2", "2 mAh/cm2", "6008 h")
-    high = ex.cycle("tfa", "40 MPa", "2 mA/cm2", "2 mAh/cm2", "1360 h")
+    low = ex.cycle("tfa", "5 MPa", "0.5 mA/cm2", "2 mAh/cm2", "6008 h", build=PAPER_BUILD)
+    high = ex.cycle("tfa", "40 MPa", "2 mA/cm2", "2 mAh/cm2", "1360 h", build=PAPER_BUILD)
     return Answer(values={"stable_time_5MPa": stable_duration(low.celltest) / H,
                           "stable_time_40MPa": stable_duration(high.celltest) / H},
                   notes={"stable_time_5MPa": "0.5 mA/cm2 assumed (current not stated)",
@@ -223,8 +234,8 @@ def c15(ctx: Context) -> Answer:
 
 @answers("C16")
 def c16(ctx: Context) -> Answer:
-    res = ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "10 mAh/cm2", "800 h")
-    q_free = make_anode("tfa").areal_capacity
+    res = ex.cycle("tfa", "20 MPa", "0.5 mA/cm2", "10 mAh/cm2", "800 h", build=PAPER_BUILD)
+    q_free = make_anode("tfa", build=PAPER_BUILD).areal_capacity
     util = 100 * 10 * 36000 / q_free
     if res.failed:
         util = 100 * float(np.max(res.celltest.column("Left Utilisation / 1")))
@@ -240,7 +251,7 @@ def c16(ctx: Context) -> Answer:
 @answers("C17")
 def c17(ctx: Context) -> Answer:
     res = ex.simulate_symmetric("tfa", protocol="strip 0.5 mA/cm2 to 20 mAh/cm2",
-                                pressure="20 MPa")
+                                pressure="20 MPa", build=PAPER_BUILD)
     t_fail = time_to_failure(res.celltest)
     q = 0.5 * t_fail / H if math.isfinite(t_fail) else math.nan
     return Answer(values={"failure_capacity": q},
@@ -252,7 +263,8 @@ def c17(ctx: Context) -> Answer:
 
 @answers("C18")
 def c18(ctx: Context) -> Answer:
-    tfa, li = ex.strip_impedance("tfa"), ex.strip_impedance("li")
+    tfa, li = ex.strip_impedance("tfa",
+                                 build=PAPER_BUILD), ex.strip_impedance("li", build=PAPER_BUILD)
     return Answer(values={"tfa_resistance": float(tfa.resistance_ohm_cm2.iloc[-1]),
                           "li_resistance": float(li.resistance_ohm_cm2.iloc[-1]),
                           "tfa_frequency": float(tfa.frequency_Hz.iloc[-1]),

@@ -8,11 +8,15 @@
 from __future__ import annotations
 
 from tfalab.anode import CompositeAnode
+from tfalab.cell.builds import load_build
 from tfalab.design import CellStack, pellet_cell
 
-#: The seed paper's cell: 10 mm die, 150 mg LPSCl pellet, 100 µm anode foils, steel collectors.
-PAPER_DIE_DIAMETER = 10e-3  #: m (Zhang et al. 2025, Experimental Section)
-PAPER_PELLET_MASS = 150e-6  #: kg of Li6PS5Cl (Zhang et al. 2025, Experimental Section)
+#: The paper's cell build (data/builds/Zhang2025.toml): every simulation of the paper's cells
+#: names it, so the library's default build is free to be a typical laboratory's.
+PAPER_BUILD = "Zhang2025"
+#: The seed paper's cell: 10 mm die, 150 mg LPSCl pellet (values from its build file).
+PAPER_DIE_DIAMETER = load_build(PAPER_BUILD).value("die_diameter")  #: m
+PAPER_PELLET_MASS = load_build(PAPER_BUILD).value("pellet_mass")  #: kg
 
 
 def paper_cell(cathode: str = "fes2", loading: str | float = "2.17 mg/cm2",

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from tfalab.cell.full_simulate import FullResult, simulate_full
+from tfalab.paper.design import PAPER_BUILD
 
 FES2 = {"pressure": "40 MPa", "temperature": "80 degC"}
 NCM = {"pressure": "5 MPa", "temperature": "25 degC"}
@@ -25,7 +26,8 @@ def _key(ov: dict[str, float] | None) -> tuple:
 @lru_cache(maxsize=8)
 def _run(anode: str, cathode: str, loading: Any, protocol: str, ov: tuple) -> FullResult:
     cond = FES2 if cathode == "fes2" else NCM
-    return simulate_full(anode, cathode, loading, protocol, overrides=dict(ov), **cond)
+    return simulate_full(anode, cathode, loading, protocol, overrides=dict(ov), **cond,
+                         build=PAPER_BUILD)
 
 
 def fes2_rate_test(overrides: dict[str, float] | None = None) -> FullResult:

@@ -75,7 +75,35 @@ def summary_counts(rows: Sequence[ResultRow]) -> dict[str, dict[str, int]]:
     return out
 
 
-def write_html(rows: Sequence[ResultRow], out: Path, version: str) -> Path:
+def _beyond(table: Any) -> str:
+    """HTML of the literature suite (other laboratories' cells)."""
+    if table is None or len(table) == 0:
+        return ""
+    colour = {True: "#c8efc8", False: "#f6c6c6"}
+    body = "".join(
+        f"<tr style='background:{colour[bool(r.passed)]}'><td>{html.escape(r.id)}</td>"
+        f"<td>{html.escape(r.laboratory)}</td><td>{html.escape(r.role)}</td>"
+        f"<td>{html.escape(r.kind)}</td><td>{html.escape(r.pressure)}, "
+        f"{html.escape(r.temperature)}; {html.escape(r.protocol)}</td>"
+        f"<td>{r.observed:.3g} {html.escape(r.bound)}</td><td>{r.model:.3g}</td>"
+        f"<td>{html.escape(r.unit)}</td><td>{html.escape(r.tolerance)}</td>"
+        f"<td><b>{'pass' if r.passed else 'miss'}</b></td><td>{html.escape(r.detail)}</td>"
+        f"<td>doi:{html.escape(r.doi)}</td></tr>" for r in table.itertuples())
+    pred = table[table.role == "prediction"]
+    return (f"<h2>Beyond the paper: other laboratories' Li|Li6PS5Cl|Li cells</h2>"
+            f"<p>Each laboratory's cells are simulated with its own cell build "
+            f"(<code>tfalab builds</code>); materials are shared. Predictions within "
+            f"tolerance: {int(pred.passed.sum())} of {len(pred)}. Rows with role "
+            f"'calibration' were used to fit that laboratory's build "
+            f"(<code>tfalab validate</code> runs this alone).</p><table><tr><th>id</th>"
+            f"<th>laboratory</th><th>role</th><th>kind</th><th>conditions</th>"
+            f"<th>measured</th><th>tfalab</th><th>unit</th><th>tolerance</th>"
+            f"<th>status</th><th>model run</th><th>source</th></tr>{body}</table>"
+            f"<figure><img src='figures/literature.png' style='max-width:900px'></figure>")
+
+
+def write_html(rows: Sequence[ResultRow], out: Path, version: str,
+               beyond: Any = None) -> Path:
     """index.html: claims table (calibration and predictions apart), fitted parameters, figures."""
     colour = {"pass": "#c8efc8", "miss": "#f6c6c6", "not covered": "#e8e8e8"}
 
@@ -121,6 +149,7 @@ Values are computed by tfalab; paper values come from the claims catalogue.</p>
 <h2>Method checks (an analysis recovers what synthetic data were made with)</h2>{table('method')}
 <h2>Fitted parameters</h2><table><tr><th>parameter</th><th>value</th><th>fitted to</th>
 <th>data</th><th>method</th></tr>{fitted}</table>
+{_beyond(beyond)}
 <h2>Figures</h2>{figures or '<p>none</p>'}
 <h2>Claims</h2><table>{statements}</table>
 </body></html>"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from tfalab import __version__
 from tfalab.errors import ClaimError
@@ -64,8 +65,12 @@ def run_claim(claim: Claim, ctx: Context) -> list[ResultRow]:
 
 
 def reproduce(out: str | Path = "report", only: Iterable[str] | None = None,
-              progress: Callable[[str], None] | None = None) -> list[ResultRow]:
+              progress: Callable[[str], None] | None = None,
+              literature: bool | None = None) -> list[ResultRow]:
     """Run the claims and write ``out/{claims.json, claims.csv, index.html, figures/}``.
+
+    ``literature`` (default: when all claims run) adds the literature validation suite as a
+    "Beyond the paper" section (``out/literature.csv``).
 
     claims.json and claims.csv are rewritten after every claim, so an interrupted run keeps
     what it finished.
@@ -84,5 +89,22 @@ def reproduce(out: str | Path = "report", only: Iterable[str] | None = None,
         write_data(rows, out)
         if progress:
             progress(claim.id)
-    write_html(rows, out, __version__)
+    beyond = None
+    if literature if literature is not None else only is None:
+        beyond = beyond_the_paper(out, progress)
+    write_html(rows, out, __version__, beyond)
     return rows
+
+
+def beyond_the_paper(out: Path, progress: Callable[[str], None] | None = None) -> Any:
+    """The literature validation suite (other laboratories' cells, :mod:`tfalab.literature`)
+    into ``out/literature.csv`` and ``out/figures/literature.png``; returns its table."""
+    from tfalab.literature.suite import figure, run_suite
+
+    table = run_suite()
+    table.to_csv(out / "literature.csv", index=False)
+    (out / "figures").mkdir(exist_ok=True)
+    figure(table, out / "figures" / "literature.png")
+    if progress:
+        progress("literature suite")
+    return table
