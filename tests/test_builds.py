@@ -161,3 +161,25 @@ def test_other_skeletons_do_not_borrow_libx_fits():
     assert p["Anode skeleton-path diffusivity [m2.s-1]"] > 0
     bare = symmetric_parameters("li")
     assert bare["Anode skeleton-path diffusivity [m2.s-1]"] == 0
+
+
+def test_libx_fitted_collapse_is_not_applied_to_other_skeletons():
+    from tfalab.anode import CompositeAnode
+
+    with pytest.raises(ParameterError, match="collapse_fraction"):
+        CompositeAnode(skeleton="Cu")
+    assert CompositeAnode(skeleton="Cu", collapse_fraction="rigid").collapse_fraction == 0.0
+    with pytest.raises(ParameterError, match="bare Li"):
+        CompositeAnode(skeleton="Li")
+
+
+def test_anode_file(tmp_path):
+    f = tmp_path / "thin.toml"
+    f.write_text('[anode]\nskeleton = "LiBx"\nfree_li = "50 wt%"\nthickness = "30 um"\n'
+                 'porosity = 0.05\n')
+    a = make_anode(str(f))
+    assert a.thickness == pytest.approx(30e-6) and a.free_li == pytest.approx(0.5)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('thikness = "30 um"\n')
+    with pytest.raises(ParameterError, match="unknown keys"):
+        make_anode(str(bad))

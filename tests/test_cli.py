@@ -81,11 +81,11 @@ def test_ccd_command_writes_table(tmp_path):
 
     stem = tmp_path / "ccd"
     result = CliRunner().invoke(cli, ["ccd", "--anode", "li", "--pressure", "40:50:10",
-                                      "--out", str(stem)])
+                                      "--build", "Zhang2025", "--out", str(stem)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(stem.with_suffix(".csv"))
     assert list(table.pressure_MPa) == [40.0, 50.0]
-    # bare Li is shorted by intrusion at 40-50 MPa before any current flows
+    # the paper's bare Li is shorted by intrusion at 40-50 MPa before any current flows
     assert (table["mode"] == "mechanical short").all()
     assert (table["ccd_mA_cm2"] == 0).all()
     assert stem.with_suffix(".png").is_file()

@@ -127,8 +127,10 @@ def test_fit_recovers_flaw_size_from_times_to_short():
 
 def test_fit_ccd_ramp_uses_the_continuous_failure_time():
     truth = 0.1
-    ramp = simulate_symmetric("li", "ccd", "10 MPa", overrides={TIP: truth}).celltest
-    res = fit([Observation.from_celltest(ramp, "ccd")], {TIP: (0.02, 0.5)}, anode="li")
+    ramp = simulate_symmetric("li", "ccd", "10 MPa", overrides={TIP: truth},
+                              build="Zhang2025").celltest
+    res = fit([Observation.from_celltest(ramp, "ccd")], {TIP: (0.02, 0.5)}, anode="li",
+              build="Zhang2025")
     assert _within(res.values[TIP], truth)
     o = res.observations[0]
     assert o["observed_ccd_mA_cm2"] == pytest.approx(o["model_ccd_mA_cm2"])
@@ -136,7 +138,7 @@ def test_fit_ccd_ramp_uses_the_continuous_failure_time():
     # the staircase CCD as one number (no data file): the fit lands within that ramp step
     ccd = o["observed_ccd_mA_cm2"]
     res2 = fit([Observation.scalar("ccd", f"{ccd} mA/cm2", pressure="10 MPa")],
-               {TIP: (0.02, 0.5)}, anode="li")
+               {TIP: (0.02, 0.5)}, anode="li", build="Zhang2025")
     assert res2.observations[0]["model_ccd_mA_cm2"] == pytest.approx(ccd)
     assert res2.quality == "good"
 

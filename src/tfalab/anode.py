@@ -45,11 +45,21 @@ def _fraction(value: str | float, name: str) -> float:
     return x
 
 
-def _collapse_fraction(value: str | float | None, bare: bool) -> float:
+#: skeleton phase → its fitted collapse fraction (``data/parameters.toml``); no other skeleton
+#: borrows it
+FITTED_COLLAPSE = {"LiBx": "anode.collapse_fraction"}
+
+
+def _collapse_fraction(value: str | float | None, bare: bool, skeleton: str = "LiBx") -> float:
     if bare:
         return 1.0
     if value is None or value == "fitted":
-        return fitted("anode.collapse_fraction").value
+        if skeleton not in FITTED_COLLAPSE:
+            raise ParameterError(
+                f"collapse_fraction: no fitted value for skeleton {skeleton!r} (the fitted "
+                f"{fitted('anode.collapse_fraction').value:.3f} is LiBx's, claim C4); pass a "
+                "number in [0, 1], 'rigid' (0) or 'collapse' (1)")
+        return fitted(FITTED_COLLAPSE[skeleton]).value
     if isinstance(value, str) and value in _NAMED_SPLITS:
         return _NAMED_SPLITS[value]
     x = to_si(value, "fraction", "collapse_fraction")
@@ -98,7 +108,13 @@ class CompositeAnode:
     def __init__(self, skeleton: str | Phase | None = "LiBx", free_li: str | float = "60 wt%",
                  thickness: str | float = "100 um", porosity: str | float = 0.066,
                  collapse_fraction: str | float | None = "fitted") -> None:
+        if skeleton is not None and not isinstance(skeleton, str | Phase):
+            raise ParameterError(f"skeleton must be a phase name (e.g. 'LiBx') or None for "
+                                 f"bare Li, got {skeleton!r}")
         skel = None if skeleton is None else get_phase(skeleton)
+        if skel is not None and skel.name == "Li":
+            raise ParameterError("skeleton 'Li' is the free Li itself; use skeleton=None "
+                                 "(CompositeAnode.bare_li) for bare Li")
         w = _fraction(free_li, "free_li")
         h = to_si(thickness, "length", "thickness")
         if not h > 0:
@@ -115,7 +131,8 @@ class CompositeAnode:
         object.__setattr__(self, "thickness", h)
         object.__setattr__(self, "porosity", eps)
         object.__setattr__(self, "collapse_fraction",
-                           _collapse_fraction(collapse_fraction, bare=skel is None))
+                           _collapse_fraction(collapse_fraction, bare=skel is None,
+                                              skeleton=skel.name if skel else ""))
 
     @classmethod
     def bare_li(cls, thickness: str | float = "100 um") -> CompositeAnode:

@@ -472,13 +472,20 @@ def validate(out: str, lab: str | None, measurements: str | None) -> None:
     """
     import json
 
+    import pandas as pd
+
     from tfalab.literature.suite import figure, run_suite, summary
 
     labs = [x.strip() for x in lab.split(",")] if lab else None
     console = Console()
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    done: list[dict] = []
 
     def progress(e: object) -> None:
         r = e.row()  # type: ignore[attr-defined]
+        done.append(r)  # an interrupted run keeps what it finished
+        pd.DataFrame(done).to_csv(folder / "validation.csv", index=False)
         mark = "pass" if r["passed"] else "MISS"
         console.print(f"{mark:4} {r['role']:11} {r['id']}: model {r['model']:.3g} "
                       f"vs {r['observed']:.3g} {r['unit']} ({r['detail']})")
@@ -489,8 +496,6 @@ def validate(out: str, lab: str | None, measurements: str | None) -> None:
     table = run_suite(ms, labs=labs, progress=progress)
     if table.empty:
         raise click.ClickException(f"no measurements for --lab {lab!r}")
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     table.to_csv(folder / "validation.csv", index=False)
     s = summary(table)
     (folder / "validation.json").write_text(json.dumps(
@@ -515,7 +520,8 @@ def builds_cmd(name: str | None) -> None:
     if name is None:
         for n in available_builds():
             b = load_build(n)
-            console.print(f"{n:18} {len(b.fitted_values())} fitted  {b.reference or b.description[:50]}")
+            about = b.reference or b.description[:50]
+            console.print(f"{n:18} {len(b.fitted_values())} fitted  {about}")
         return
     b = load_build(name)
     t = Table(title=f"build {b.name}: {b.reference}")

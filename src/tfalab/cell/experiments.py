@@ -95,8 +95,10 @@ def mechanical_short_time(anode: Any = "li", pressure: str | float = "30 MPa",
                           relative_density: str | float | None = None) -> float:
     """Time (s) until Li held at ``pressure`` with no current shorts the pellet (``inf``: never).
 
-    >>> mechanical_short_time("li", "20 MPa")
+    >>> mechanical_short_time("li", "20 MPa", build="Zhang2025")
     inf
+    >>> 0 < mechanical_short_time("li", "75 MPa", "25 degC", build="Generic") < 3600
+    True
     """
     params = symmetric_parameters(anode, pressure, temperature, overrides=overrides,
                                   build=build, relative_density=relative_density)

@@ -62,7 +62,7 @@ def calibration_rows(build: Build, measurements: Sequence[Measurement] | None = 
 
 
 def calibrate_build(build: str | Build, fields: Sequence[str] | None = None,
-                    rows: Sequence[Measurement] | None = None, points: int = 5,
+                    rows: Sequence[Measurement] | None = None, points: int = 5, levels: int = 4,
                     log: Callable[[str], None] = print) -> dict[str, float]:
     """Fit ``fields`` (default: the build's fitted values) to ``rows`` (default: their
     ``fitted_to``); returns ``{field: SI value}``. At most 3 fields and 2 rows."""
@@ -86,7 +86,7 @@ def calibrate_build(build: str | Build, fields: Sequence[str] | None = None,
 
     best_x, best_c = None, math.inf
     centre, half = (lo + hi) / 2, (hi - lo) / 2
-    for level in range(3):
+    for level in range(levels):
         axes = [np.clip(np.linspace(c - h, c + h, points), a, z)
                 for c, h, a, z in zip(centre, half, lo, hi, strict=True)]
         for x in itertools.product(*axes):
