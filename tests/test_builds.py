@@ -183,3 +183,31 @@ def test_anode_file(tmp_path):
     bad.write_text('thikness = "30 um"\n')
     with pytest.raises(ParameterError, match="unknown keys"):
         make_anode(str(bad))
+
+
+def test_cli_builds_and_a_parameter_file_as_build(tmp_path):
+    from click.testing import CliRunner
+
+    from tfalab.cli import cli
+
+    r = CliRunner().invoke(cli, ["builds"])
+    assert r.exit_code == 0 and "Doux2020" in r.output
+    r = CliRunner().invoke(cli, ["builds", "Zhang2025"])
+    assert r.exit_code == 0 and "fitted" in r.output
+    f = tmp_path / "fit.toml"  # the form tfalab fit writes: overrides on a base build
+    f.write_text('name = "mine"\nbase = "Zhang2025"\n[overrides]\n"Creep length [m]" = 3e-06\n')
+    assert symmetric_parameters("li", build=str(f))["Creep length [m]"] == 3e-6
+    out = tmp_path / "run"
+    r = CliRunner().invoke(cli, ["simulate", "symmetric", "--build", str(f), "--anode", "li",
+                                 "--relative-density", "95 %", "--protocol",
+                                 "cycle 0.5 mA/cm2 0.5 mAh/cm2 x 2", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.with_suffix(".parquet").exists()
+
+
+def test_parameter_file_without_base_sits_on_the_default_build(tmp_path):
+    f = tmp_path / "p.toml"
+    f.write_text('[overrides]\n"Filament tip fraction" = 0.3\n')
+    b = load_build(str(f))
+    assert b.overrides == {"Filament tip fraction": 0.3}
+    assert b.value("creep_length") == load_build("Generic").value("creep_length")
