@@ -56,7 +56,9 @@ def test_arbin_xlsx_values(arbin):
     assert t.voltage[-1] == pytest.approx(0.0722866, rel=REL)
     assert t.current[0] == 0.0
     assert t.current[-1] == pytest.approx(5.0827861e-05, rel=REL)
-    assert t.data["Cycle Count / 1"].nunique() == 1
+    # the cycler's label is constant over 4 half-cycles: cycles come from the current (navani: 2)
+    assert t.data["Cycle Count / 1"].nunique() == 2
+    assert "cycle_labels" in t.metadata
     assert t.data["Step Index / 1"].tolist()[:1] == [1]
     assert t.data["Discharging Capacity / Ah"].iloc[-1] == pytest.approx(0.011055, rel=1e-3)
     m = t.metadata
@@ -77,7 +79,7 @@ def test_neware_ndax_values():
     assert t.current[0] == 0.0 and t.current[-1] == 0.0
     assert t.current.max() == pytest.approx(0.12e-3, rel=1e-3)  # 0.12 mA charge, positive
     assert t.current.min() == pytest.approx(-0.1199e-3, rel=1e-3)
-    assert t.data["Cycle Count / 1"].nunique() == 1
+    assert t.data["Cycle Count / 1"].nunique() == 1  # labels agree with the current
     assert t.data["Step Count / 1"].tolist()[0] == 1 and t.data["Step Count / 1"].max() == 4
     assert t.data["Charging Capacity / Ah"].max() == pytest.approx(0.593039e-3, rel=1e-4)
     m = t.metadata
@@ -85,20 +87,20 @@ def test_neware_ndax_values():
     assert m["start_time"] == "2024-02-01T20:24:23"
 
 
-def test_biologic_mpt_text_export():
-    t = load(MPT)
-    assert len(t) == 43
-    assert t.metadata["format"] == "biologic-mpt"
-    assert t.metadata["start_time"] == "02/04/2018 10:02:46"
-    assert t.current[0] == pytest.approx(-4.8041187e-05, rel=REL)  # <I>/mA -> A
+def test_biologic_mpt_eis_export_refused():
+    # impedance.py's EC-Lab text file is a PEIS spectrum, not cycling data
+    assert detect_format(MPT) == "biologic-mpt"
+    with pytest.raises(DataFileError, match="impedance"):
+        load(MPT)
 
 
 def test_integrated_capacity_matches_cycler_counters(arbin):
     from tfalab.analysis.capacity import capacity_per_cycle
 
-    cap = capacity_per_cycle(arbin)
-    assert cap["discharge_capacity_Ah"].iloc[0] == pytest.approx(0.011055, rel=2e-3)
-    assert cap["charge_capacity_Ah"].iloc[0] == pytest.approx(0.005703, rel=2e-3)
+    cap = capacity_per_cycle(arbin)  # per cycle (navani: 5.798 / 5.698 mAh in cycle 1)
+    assert cap["discharge_capacity_Ah"].sum() == pytest.approx(0.011055, rel=2e-3)
+    assert cap["charge_capacity_Ah"].sum() == pytest.approx(0.005703, rel=2e-3)
+    assert cap["discharge_capacity_Ah"].iloc[0] == pytest.approx(5.798033e-3, rel=5e-3)
     nw = capacity_per_cycle(load(NDAX))
     assert nw["charge_capacity_Ah"].iloc[0] == pytest.approx(0.593039e-3, rel=5e-3)
 

@@ -359,13 +359,17 @@ def analyze_cycling_cmd(file: str, area: str | None, out: str | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--area", default=None, help="Electrode area, e.g. '0.785 cm2' (for ASRs).")
 @click.option("--circuit", default=None, help="Equivalent circuit (impedance.py syntax).")
+@click.option("--format", "fmt", default=None,
+              help="File format (default: detected), e.g. biologic, gamry, autolab, zplot, csv.")
 @_OUT
-def analyze_eis_cmd(file: str, area: str | None, circuit: str | None, out: str | None) -> None:
+def analyze_eis_cmd(
+    file: str, area: str | None, circuit: str | None, fmt: str | None, out: str | None
+) -> None:
     """Impedance spectrum: circuit fit (ASRs in ohm cm2), Bode peak frequency and DRT."""
     from tfalab.analysis.eis import analyze as run
 
     stem = _stem(file, out, "eis")
-    _report("eis", run(file, stem, area=area, circuit=circuit), stem)
+    _report("eis", run(file, stem, area=area, circuit=circuit, format=fmt), stem)
 
 
 @analyze.command("sims")

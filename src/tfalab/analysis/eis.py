@@ -30,11 +30,16 @@ import pandas as pd
 from tfalab.analysis.eis_drt import LAMBDA_GRID, DRTPeak, DRTResult, drt
 from tfalab.analysis.eis_fit import (
     DEFAULT_CIRCUIT,
+    POOR_RESIDUAL,
     EISFit,
+    KKResult,
     bode_peak_frequency,
+    check_spectrum,
     circuit_impedance,
     fit_circuit,
+    fit_high_frequency_intercept,
     initial_guess,
+    kramers_kronig,
 )
 from tfalab.analysis.eis_io import (
     FORMATS,
@@ -52,14 +57,18 @@ __all__ = [
     "DRTPeak",
     "DRTResult",
     "EISFit",
+    "KKResult",
     "Spectrum",
     "analyze",
     "bode_peak_frequency",
+    "check_spectrum",
     "circuit_impedance",
     "drt",
     "fit_circuit",
+    "fit_high_frequency_intercept",
     "high_frequency_intercept",
     "initial_guess",
+    "kramers_kronig",
     "read_spectrum",
     "resistance_series",
 ]
@@ -102,8 +111,9 @@ def resistance_series(
     fit is kept). ``arc`` restricts the Bode-peak search (Hz). Columns: ``x``,
     ``interfacial_resistance_ohm``, ``interfacial_asr_ohm_cm2`` and its ``_stderr``
     (NaN without an area), ``peak_frequency_hz`` (Bode −Z'' maximum of the data),
-    ``interface_arc_frequency_hz`` (from the fitted arc), ``relative_residual``, ``error``
-    (empty, or why the fit/peak failed; the row then holds NaN).
+    ``interface_arc_frequency_hz`` (from the fitted arc), ``relative_residual``, ``status``
+    (``ok``, ``poor`` or ``failed``: see :class:`EISFit`), ``warnings`` (why it is poor),
+    ``error`` (empty, or why the fit/peak failed; the row then holds NaN).
 
     >>> import numpy as np
     >>> f = np.logspace(4, -2, 40)
@@ -152,7 +162,11 @@ def resistance_series(
                 interfacial_asr_stderr_ohm_cm2=asr[1],
                 interface_arc_frequency_hz=f_arc,
                 relative_residual=fit.residual,
+                status=fit.status,
+                warnings="; ".join(fit.warnings),
             )
+        else:
+            row.update(status="failed", warnings="")
         try:
             row["peak_frequency_hz"] = bode_peak_frequency(s, arc)
         except FitError as exc:
@@ -167,6 +181,8 @@ def resistance_series(
         "peak_frequency_hz",
         "interface_arc_frequency_hz",
         "relative_residual",
+        "status",
+        "warnings",
         "error",
     ]
     return pd.DataFrame(rows).reindex(columns=cols)
@@ -230,8 +246,11 @@ def analyze(
     ``{out}.json`` and returns the same JSON-serialisable summary: spectrum facts, the fit
     (:meth:`EISFit.to_dict`: SI values with standard errors, ``*_ohm_cm2`` area-specific
     resistances when ``area`` is given), ``peak_frequency_hz``, the DRT peaks and the fit
-    quality. A failed fit, peak or DRT is reported (``*_error`` keys), not raised; an unreadable
-    file raises :class:`~tfalab.errors.DataFileError`.
+    quality. Every number has a status: top-level ``status`` (``"poor"`` when the fit, the
+    fitted high-frequency intercept or the lin-KK check is poor) and ``warnings``, plus
+    ``*_status`` keys. A failed fit, peak or DRT is reported (``*_error`` keys), not raised; an
+    unreadable file raises :class:`~tfalab.errors.DataFileError`, repeated frequencies or zero
+    impedance :class:`~tfalab.errors.FitError`.
 
     >>> import tempfile, pathlib
     >>> import numpy as np
@@ -244,7 +263,9 @@ def analyze(
     (20.0, True)
     """
     s = read_spectrum(path, format=format, area=area)
+    check_spectrum(s)
     circ = circuit or DEFAULT_CIRCUIT
+    hf = fit_high_frequency_intercept(s)
     summary: dict[str, Any] = {
         "file": str(s.metadata.get("source")),
         "format": s.metadata.get("format"),
@@ -252,8 +273,23 @@ def analyze(
         "f_min_hz": s.f_min,
         "f_max_hz": s.f_max,
         "area_m2": s.area,
-        "high_frequency_intercept_ohm": high_frequency_intercept(s),
+        "status": "ok",
+        "warnings": [],
+        "high_frequency_intercept_ohm": hf["value_ohm"],
+        "high_frequency_intercept_stderr_ohm": hf["stderr_ohm"],
+        "high_frequency_intercept_status": hf["status"],
+        "high_frequency_intercept": hf,
     }
+    notes: list[str] = list(hf["warnings"])
+    kk: KKResult | None = None
+    try:
+        kk = kramers_kronig(s)
+        summary["kramers_kronig"] = kk.to_dict()
+        if kk.warning:
+            notes.append(kk.warning)
+    except TfalabError as exc:
+        summary["kramers_kronig"] = None
+        notes.append(str(exc))
     res: DRTResult | None = None
     try:
         res = drt(s)
@@ -264,6 +300,7 @@ def analyze(
             "inductance_h": res.inductance,
             "polarization_resistance_ohm": res.polarization_resistance,
             "relative_residual": res.residual,
+            "status": "ok" if res.residual <= POOR_RESIDUAL else "poor",
             "peaks": [
                 {
                     "tau_s": p.tau,
@@ -274,24 +311,48 @@ def analyze(
                 for p in res.peaks()
             ],
         }
+        if res.residual > POOR_RESIDUAL:
+            notes.append(f"DRT residual {100 * res.residual:.3g} % > {100 * POOR_RESIDUAL:g} %")
     except TfalabError as exc:
         summary["drt"] = None
         summary["drt_error"] = str(exc)
+        notes.append(f"DRT failed: {exc}")
     fit: EISFit | None = None
     try:
         fit = fit_circuit(s, circ, initial=initial_guess(s, circ, res) if res else None)
         summary["fit"] = fit.to_dict()
+        summary["fit"].pop("kramers_kronig", None)  # the same check is reported at top level
+        summary["fit"]["warnings"] = [w for w in fit.warnings if not (kk and w == kk.warning)]
+        summary["fit_status"] = fit.status
         summary["interfacial_asr_ohm_cm2"] = summary["fit"]["interfacial_asr_ohm_cm2"]
         summary["interfacial_asr_stderr_ohm_cm2"] = summary["fit"]["interfacial_asr_stderr_ohm_cm2"]
+        summary["interfacial_asr_status"] = summary["fit"]["interfacial_asr_status"]
         summary["fit_relative_residual"] = _num(fit.residual)
+        notes.extend(summary["fit"]["warnings"])
     except FitError as exc:
-        summary.update(fit=None, fit_error=str(exc), interfacial_asr_ohm_cm2=None)
+        summary.update(
+            fit=None,
+            fit_error=str(exc),
+            fit_status="failed",
+            interfacial_asr_ohm_cm2=None,
+            interfacial_asr_status="failed",
+        )
+        notes.append(str(exc))
     peak: float | None = None
     try:
         peak = bode_peak_frequency(s)
     except FitError as exc:
         summary["peak_error"] = str(exc)
     summary["peak_frequency_hz"] = peak
+    summary["peak_frequency_status"] = "ok" if peak is not None else "failed"
+    summary["warnings"] = notes
+    poor = (
+        summary.get("fit_status") != "ok"
+        or hf["status"] != "ok"
+        or kk is None
+        or not kk.passed
+    )
+    summary["status"] = "poor" if poor else "ok"
     base = Path(os.fspath(out))
     base.parent.mkdir(parents=True, exist_ok=True)
     png, js = Path(f"{base}.png"), Path(f"{base}.json")

@@ -170,6 +170,9 @@ def drt(
     s = spectrum.sorted()
     if s.n < 5:
         raise FitError(f"DRT needs at least 5 points (spectrum has {s.n})")
+    from tfalab.analysis.eis_fit import check_spectrum  # here: eis_fit imports this module
+
+    check_spectrum(s)
     w = s.omega
     z = s.impedance
     if tau_range is None:

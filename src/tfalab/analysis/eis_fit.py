@@ -29,10 +29,14 @@ from tfalab.errors import FitError, ParameterError
 __all__ = [
     "DEFAULT_CIRCUIT",
     "EISFit",
+    "KKResult",
     "bode_peak_frequency",
+    "check_spectrum",
     "circuit_impedance",
     "fit_circuit",
+    "fit_high_frequency_intercept",
     "initial_guess",
+    "kramers_kronig",
 ]
 
 #: Default circuit for a Li | Li6PS5Cl | Li symmetric cell: R0 electrolyte bulk (series),
@@ -45,6 +49,149 @@ _ELEMENT = re.compile(r"([A-Za-z]+)(\d*)")
 _ALPHA0 = 0.9  # initial CPE exponent
 _FTOL = 1e-8  # least-squares ftol/xtol (impedance.py's 1e-13 only wanders along flat valleys)
 _MAXFEV = 500  # trust-region iterations allowed (each also costs n Jacobian evaluations)
+
+#: A fit is labelled ``"poor"`` above this relative RMS residual ...
+POOR_RESIDUAL = 0.05
+#: ... or when a parameter's relative standard error exceeds this.
+POOR_REL_UNCERTAINTY = 0.5
+#: Lin-KK check fails above this relative RMS residual (a clean spectrum gives ≪ 1 %).
+KK_MAX_RESIDUAL = 0.02
+_INSENSITIVE = 1e-3  # rms relative change of Z below which a parameter is not determined
+_TRY = "try another circuit, an initial guess (initial=) or a narrower frequency range"
+
+
+# --- data checks and the Kramers-Kronig test ----------------------------------------------------
+def _where(s: Spectrum) -> str:
+    src = s.metadata.get("source")
+    return f"spectrum from {src}" if src else "spectrum"
+
+
+def check_spectrum(spectrum: Spectrum) -> None:
+    """Raise :class:`~tfalab.errors.FitError` when a spectrum cannot be analysed at all:
+    repeated frequencies (two sweeps in one file?) or zero impedance (|Z| weights the fits).
+
+    >>> import numpy as np
+    >>> try:
+    ...     check_spectrum(Spectrum(np.array([1.0, 1.0, 2.0]), np.array([1.0, 1.0, 2.0])))
+    ... except FitError as exc:
+    ...     print(str(exc)[:40])
+    spectrum: frequency 1 Hz appears 2 times
+    """
+    f = spectrum.frequency
+    vals, counts = np.unique(f, return_counts=True)
+    if np.any(counts > 1):
+        k = int(np.argmax(counts > 1))
+        n_dup = int((counts > 1).sum())
+        raise FitError(
+            f"{_where(spectrum)}: frequency {vals[k]:g} Hz appears {counts[k]} times; "
+            f"{n_dup} frequencies are repeated (several sweeps in one file?): split the sweeps "
+            f"or average/drop the repeated points"
+        )
+    zero = np.abs(spectrum.impedance) == 0
+    if zero.all():
+        raise FitError(f"{_where(spectrum)}: the impedance is zero at every frequency (no data)")
+    if zero.any():
+        raise FitError(
+            f"{_where(spectrum)}: Z = 0 at {int(zero.sum())} frequencies "
+            f"(first {f[np.argmax(zero)]:g} Hz); drop those points"
+        )
+
+
+@dataclass(frozen=True)
+class KKResult:
+    """Lin-KK validity test (impedance.py ``linKK``, Schönleber et al. 2014).
+
+    ``residual`` relative RMS of |Z_KK − Z|/|Z|, ``max_residual`` its largest point,
+    ``n_rc`` the number of RC elements, ``passed`` = residual ≤ :data:`KK_MAX_RESIDUAL`.
+    """
+
+    residual: float
+    max_residual: float
+    n_rc: int
+    mu: float
+    passed: bool
+    residuals_real: np.ndarray = field(repr=False)
+    residuals_imag: np.ndarray = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": bool(self.passed),
+            "status": "ok" if self.passed else "poor",
+            "relative_residual": float(self.residual),
+            "max_relative_residual": float(self.max_residual),
+            "threshold": KK_MAX_RESIDUAL,
+            "n_rc": int(self.n_rc),
+            "mu": float(self.mu),
+        }
+
+    @property
+    def warning(self) -> str | None:
+        if self.passed:
+            return None
+        return (
+            f"Kramers-Kronig (lin-KK) check failed: residual {100 * self.residual:.2g} % rms "
+            f"(max {100 * self.max_residual:.2g} %) > {100 * KK_MAX_RESIDUAL:g} %; the data "
+            f"are noisy, drifting (not stationary), non-linear or hold artefacts"
+        )
+
+
+def kramers_kronig(spectrum: Spectrum, c: float = 0.85, max_rc: int = 100) -> KKResult:
+    """Lin-KK test of a spectrum (impedance.py ``validation.linKK``, complex fit with a series
+    capacitance). Raises :class:`~tfalab.errors.FitError` when it cannot run.
+
+    >>> import numpy as np
+    >>> f = np.logspace(4, -2, 40)
+    >>> kramers_kronig(Spectrum(f, 5 + 10 / (1 + 2j * np.pi * f * 1e-2))).passed
+    True
+    """
+    import contextlib
+    import io
+
+    from impedance import validation
+
+    s = spectrum.sorted()
+    check_spectrum(s)
+    if s.n < 5:
+        raise FitError(f"{_where(s)}: the Kramers-Kronig check needs at least 5 points")
+    # impedance.py 1.7 builds a string with repr(np.float64) that numpy >= 2 writes "np.float64(.)"
+    validation.circuit_elements.setdefault("np", np)
+
+    def run(cut: float | None, m_max: int) -> tuple[int, float, np.ndarray, np.ndarray]:
+        try:
+            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                warnings.simplefilter("ignore")
+                m, mu, _zk, rr, ri = validation.linKK(
+                    s.frequency, s.impedance, c=cut, max_M=m_max, fit_type="complex",
+                    add_cap=True,
+                )
+        except Exception as exc:  # impedance.py evaluates generated code
+            raise FitError(f"{_where(s)}: Kramers-Kronig check failed to run ({exc})") from exc
+        return int(m), float(mu), np.asarray(rr, dtype=float), np.asarray(ri, dtype=float)
+
+    def rms(rr: np.ndarray, ri: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(rr**2 + ri**2)))
+
+    m, mu, rr, ri = run(c, max_rc)
+    if rms(rr, ri) > KK_MAX_RESIDUAL:
+        # the mu criterion stops early on smooth, low-noise data: retry with ~5 RC per decade
+        # of frequency (fewer than half the points, so artefacts are not fitted away)
+        decades = math.log10(s.f_max / s.f_min)
+        m_fix = int(np.clip(round(5 * decades), 3, max(s.n // 2, 3)))
+        if m_fix > m:
+            alt = run(None, m_fix)
+            if rms(alt[2], alt[3]) < rms(rr, ri):
+                m, mu, rr, ri = alt
+    r = np.hypot(rr, ri)
+    rms_ = rms(rr, ri)
+    return KKResult(
+        residual=rms_,
+        max_residual=float(r.max()),
+        n_rc=m,
+        mu=mu,
+        passed=bool(rms_ <= KK_MAX_RESIDUAL),
+        residuals_real=rr,
+        residuals_imag=ri,
+    )
 
 
 # --- circuit helpers --------------------------------------------------------------------------
@@ -237,7 +384,10 @@ class EISFit:
 
     ``stderr`` are one-sigma standard errors from the fit covariance (impedance.py ``conf_``),
     ``residual`` the relative RMS misfit sqrt(mean |Z_fit − Z|²/|Z|²), ``area`` m² (or None),
-    ``interface`` the name of the interfacial resistance (or None).
+    ``interface`` the name of the interfacial resistance (or None). ``status`` is ``"ok"`` or
+    ``"poor"`` (residual > :data:`POOR_RESIDUAL`, a parameter with relative standard error >
+    :data:`POOR_REL_UNCERTAINTY` or without one); ``warnings`` say why. ``kk`` is the
+    lin-KK check of the data (None if it could not run).
     """
 
     circuit: str
@@ -251,6 +401,33 @@ class EISFit:
     interface: str | None
     spectrum: Spectrum = field(repr=False)
     warnings: tuple[str, ...] = ()
+    status: str = "ok"
+    kk: KKResult | None = None
+    dof: int = 0
+
+    @property
+    def relative_uncertainty(self) -> np.ndarray:
+        """stderr / |value| per parameter (inf where the value is 0 or stderr unknown)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.abs(self.stderr) / np.abs(self.values)
+        return np.where(np.isfinite(rel), rel, np.inf)
+
+    @property
+    def parameter_status(self) -> dict[str, str]:
+        """``name -> "ok" | "poor"``: poor when its relative standard error is > 50 % or
+        unknown, and for every parameter of a poor fit (a large residual, or another
+        parameter undetermined, which makes the covariance and so all errors unreliable)."""
+        return {
+            n: ("poor" if r > POOR_REL_UNCERTAINTY or self.status != "ok" else "ok")
+            for n, r in zip(self.names, self.relative_uncertainty, strict=True)
+        }
+
+    def interval(self, level: float = 0.95) -> np.ndarray:
+        """Two-sided confidence intervals (Student t, 2n − p dof), shape (n_params, 2)."""
+        from scipy.stats import t
+
+        k = float(t.ppf(0.5 + level / 2, max(self.dof, 1)))
+        return np.c_[self.values - k * self.stderr, self.values + k * self.stderr]
 
     @property
     def parameters(self) -> dict[str, tuple[float, float]]:
@@ -318,23 +495,51 @@ class EISFit:
         def num(x: float) -> float | None:
             return float(x) if math.isfinite(x) else None
 
+        pst = self.parameter_status
+        ci = self.interval()
+        a_cm2 = self.area * 1e4 if self.area is not None else math.nan
         out: dict[str, Any] = {
             "circuit": self.circuit,
+            "status": self.status,
+            "warnings": list(self.warnings),
             "parameters": {
-                n: {"value": num(v), "stderr": num(e), "unit": u}
-                for n, u, v, e in zip(self.names, self.units, self.values, self.stderr, strict=True)
+                n: {
+                    "value": num(v),
+                    "stderr": num(e),
+                    "ci95": [num(lo), num(hi)],
+                    "relative_uncertainty": num(r),
+                    "status": pst[n],
+                    "unit": u,
+                }
+                for n, u, v, e, r, (lo, hi) in zip(
+                    self.names,
+                    self.units,
+                    self.values,
+                    self.stderr,
+                    self.relative_uncertainty,
+                    ci,
+                    strict=True,
+                )
             },
             "relative_residual": num(self.residual),
+            "kramers_kronig": self.kk.to_dict() if self.kk is not None else None,
             "area_m2": self.area,
             "interface": self.interface,
             "asr_ohm_cm2": {
-                n: {"value": num(v), "stderr": num(e)} for n, (v, e) in self.asr_ohm_cm2.items()
+                n: {
+                    "value": num(v),
+                    "stderr": num(e),
+                    "ci95": [num(ci[self.names.index(n)][0] * a_cm2),
+                             num(ci[self.names.index(n)][1] * a_cm2)],
+                    "status": pst[n],
+                }
+                for n, (v, e) in self.asr_ohm_cm2.items()
             },
-            "warnings": list(self.warnings),
         }
         ia = self.interfacial_asr_ohm_cm2
         out["interfacial_asr_ohm_cm2"] = num(ia[0]) if ia else None
         out["interfacial_asr_stderr_ohm_cm2"] = num(ia[1]) if ia else None
+        out["interfacial_asr_status"] = pst[self.interface] if ia else None
         if self.interface is not None and any(r == self.interface for r, _ in _arcs(self.circuit)):
             out["interface_arc_frequency_hz"] = num(self.arc_frequency(self.interface))
         return out
@@ -386,7 +591,13 @@ def fit_circuit(
         s = s.with_area(area)
     if s.n < 3:
         raise FitError(f"cannot fit a circuit to {s.n} point(s)")
+    check_spectrum(s)
     names, units = _param_names(circuit)
+    if s.n * 2 <= len(names):
+        raise FitError(
+            f"cannot fit {len(names)} parameters of {circuit!r} to {s.n} points; "
+            f"use a circuit with fewer elements"
+        )
     if interface is not None and interface not in names:
         raise ParameterError(f"interface {interface!r} is not a parameter of {circuit!r}")
     if initial is None or isinstance(initial, Mapping):
@@ -432,16 +643,60 @@ def fit_circuit(
             np.linalg.LinAlgError,
             FloatingPointError,
         ) as exc:
-            raise FitError(f"circuit fit of {circuit!r} failed: {exc}") from exc
+            why = str(exc)
+            if "maxfev" in why or "function evaluations" in why or "number of calls" in why:
+                why = f"stopped at the evaluation limit without converging ({why})"
+            raise FitError(
+                f"circuit fit of {circuit!r} to {_where(s)} failed: {why}; {_TRY}"
+            ) from exc
         caught = sorted({str(w.message) for w in wlist})
     values = np.asarray(model.parameters_, dtype=float)
     if not np.all(np.isfinite(values)):
-        raise FitError(f"circuit fit of {circuit!r} gave non-finite parameters {values.tolist()}")
+        raise FitError(
+            f"circuit fit of {circuit!r} gave non-finite parameters {values.tolist()}; {_TRY}"
+        )
     conf = model.conf_ if model.conf_ is not None else np.full(values.size, np.nan)
     stderr = np.asarray(conf, dtype=float)
     zfit = circuit_impedance(circuit, values, s.frequency)
     vals = dict(zip(names, values, strict=True))
     iface = interface if interface is not None else _default_interface(circuit, vals)
+    residual = _rel_residual(s.impedance, zfit)
+    # the covariance can be numerically singular (an arc that never closes: R -> inf with a
+    # tiny "stderr"); a parameter whose ±50 % change moves Z by < 0.1 % is not determined
+    for i in range(values.size):
+        v = values.copy()
+        v[i] = v[i] * (0.8 if is_alpha[i] else 1.5)
+        if _rel_residual(zfit, circuit_impedance(circuit, v, s.frequency)) < _INSENSITIVE:
+            stderr[i] = math.inf
+    notes = [f"optimizer: {c}" for c in caught]
+    poor = False
+    if not residual <= POOR_RESIDUAL:
+        poor = True
+        notes.append(
+            f"poor fit: relative residual {100 * residual:.3g} % > {100 * POOR_RESIDUAL:g} %; "
+            f"{_TRY}"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.abs(stderr) / np.abs(values)
+    bad = []
+    for n, u, v, e, r in zip(names, units, values, stderr, rel, strict=True):
+        if not (math.isfinite(r) and r <= POOR_REL_UNCERTAINTY):
+            pm = f"{e:.3g}" if math.isfinite(e) else "?"
+            pct = f"{100 * r:.2g} %" if math.isfinite(r) else "unknown"
+            bad.append(f"{n} = {v:.4g} ± {pm} {u} ({pct})".replace("  (", " ("))
+    if bad:
+        poor = True
+        notes.append(
+            f"parameter(s) not determined by the data (relative uncertainty > "
+            f"{100 * POOR_REL_UNCERTAINTY:g} %): {'; '.join(bad)}; {_TRY}"
+        )
+    kk: KKResult | None = None
+    try:
+        kk = kramers_kronig(s)
+    except FitError as exc:
+        notes.append(str(exc))
+    if kk is not None and kk.warning:
+        notes.append(kk.warning)
     return EISFit(
         circuit=circuit,
         names=tuple(names),
@@ -449,11 +704,14 @@ def fit_circuit(
         values=values,
         stderr=stderr,
         initial=g0,
-        residual=_rel_residual(s.impedance, zfit),
+        residual=residual,
         area=s.area,
         interface=iface,
         spectrum=s,
-        warnings=tuple(caught),
+        warnings=tuple(notes),
+        status="poor" if poor else "ok",
+        kk=kk,
+        dof=max(2 * s.n - len(names), 1),
     )
 
 
@@ -497,3 +755,96 @@ def bode_peak_frequency(spectrum: Spectrum, arc: tuple[float, float] | None = No
     num = (x[1] - x[0]) ** 2 * (y[1] - y[2]) - (x[1] - x[2]) ** 2 * (y[1] - y[0])
     xv = x[1] - 0.5 * num / den
     return float(10 ** np.clip(xv, x[0], x[2]))
+
+
+# --- high-frequency intercept ------------------------------------------------------------------
+def fit_high_frequency_intercept(spectrum: Spectrum, decades: float = 1.0) -> dict[str, Any]:
+    """Series resistance R0 (Ω) from a circuit fit over the high-frequency points.
+
+    Points with negative Z' (a lead/instrument artefact) are dropped and flagged. The fit
+    window runs from the highest frequency down ``decades`` below the capacitive→inductive
+    crossing (or below the highest frequency without one), at least 6 points; the circuit is
+    impedance.py-style ``L0-R0-p(R1,CPE1)`` where the data show an inductance (Z'' > 0 at the
+    top), else ``R0-p(R1,CPE1)``. If that fit fails or R0 is poorly determined, the
+    interpolated crossing (:func:`high_frequency_intercept`) is returned with status ``"poor"``.
+    Returns ``value_ohm``, ``stderr_ohm``, ``status``, ``warnings``, ``method``, ``circuit``,
+    ``n_points``, ``f_min_hz``.
+
+    >>> import numpy as np
+    >>> f = np.logspace(6, 0, 61)
+    >>> z = 5 + 2j * np.pi * f * 1e-7 + 10 / (1 + 2j * np.pi * f * 1e-4)
+    >>> r = fit_high_frequency_intercept(Spectrum(f, z))
+    >>> round(r["value_ohm"], 3), r["status"], r["circuit"]
+    (5.0, 'ok', 'L0-R0-p(R1,CPE1)')
+    """
+    s = spectrum.sorted()
+    check_spectrum(s)
+    notes: list[str] = []
+    neg = s.impedance.real < 0
+    if neg.any():
+        fn = s.frequency[neg]
+        notes.append(
+            f"{int(neg.sum())} point(s) with negative Z' at {fn.min():.3g}-{fn.max():.3g} Hz "
+            f"(an instrument or lead artefact): excluded from the high-frequency intercept"
+        )
+    f, z = s.frequency[~neg], s.impedance[~neg]
+    interp = high_frequency_intercept(Spectrum(f, z)) if f.size else math.nan
+    out: dict[str, Any] = {
+        "value_ohm": interp,
+        "stderr_ohm": math.nan,
+        "status": "poor",
+        "warnings": notes,
+        "method": "interpolated crossing of Z''=0",
+        "circuit": None,
+        "n_points": 0,
+        "f_min_hz": None,
+    }
+    if f.size < 6:
+        notes.append("fewer than 6 usable points: intercept interpolated, not fitted")
+        return out
+    mz = -z.imag
+    cross = None
+    for i in range(f.size - 1):
+        if mz[i] > 0 >= mz[i + 1]:
+            cross = f[i + 1]
+            break
+    f_top = cross if cross is not None else f[-1]
+    keep = f >= f_top / 10**decades
+    if keep.sum() < 6:
+        keep = np.zeros(f.size, bool)
+        keep[-6:] = True
+    fk, zk = f[keep], z[keep]
+    inductive = bool(zk.imag[-1] > 0)
+    circuit = "L0-R0-p(R1,CPE1)" if inductive else "R0-p(R1,CPE1)"
+    r0 = max(min(interp, float(zk.real.min())), 1e-9 * float(np.abs(zk).max()))
+    r1 = max(float(zk.real.max()) - r0, 1e-3 * r0)
+    tau = 1.0 / (2 * np.pi * float(fk.min()))
+    guess = {"R0": r0, "R1": r1, "CPE1_0": tau**0.9 / r1, "CPE1_1": 0.9}
+    if inductive:
+        w = 2 * np.pi * fk[-1]
+        guess["L0"] = max(float(zk.imag[-1]) / w, 1e-15)
+    out.update(circuit=circuit, n_points=int(fk.size), f_min_hz=float(fk.min()))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = _new_circuit(circuit, [guess[n] for n in _param_names(circuit)[0]])
+            model.fit(fk, zk, weight_by_modulus=True, maxfev=_MAXFEV)
+        names = _param_names(circuit)[0]
+        vals = dict(zip(names, model.parameters_, strict=True))
+        errs = dict(zip(names, model.conf_, strict=True)) if model.conf_ is not None else {}
+        r0_fit, r0_err = float(vals["R0"]), float(errs.get("R0", math.nan))
+    except Exception as exc:  # impedance.py/scipy raise assorted errors
+        notes.append(f"high-frequency fit failed ({exc}); intercept interpolated instead")
+        return out
+    ok = math.isfinite(r0_err) and r0_fit > 0 and r0_err <= POOR_REL_UNCERTAINTY * r0_fit
+    if not ok:
+        notes.append(
+            f"high-frequency fit gives R0 = {r0_fit:.4g} ± {r0_err:.3g} Ω, not determined by "
+            f"the data; intercept interpolated instead"
+            + ("" if cross is not None else " (Re Z at the highest frequency: an upper bound)")
+        )
+        return out
+    out.update(value_ohm=r0_fit, stderr_ohm=r0_err, status="ok", method="fit")
+    if neg.any():
+        out["status"] = "poor"
+    return out

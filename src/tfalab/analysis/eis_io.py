@@ -148,8 +148,8 @@ _NUMERIC_ROW = re.compile(rf"^\s*{_FLOAT}(?:\s*[,;\t ]\s*{_FLOAT}){{2,}}\s*$")
 
 
 def _sniff(text: str) -> str | None:
-    """Guess the format from the first few kB of a file's text."""
-    head = text[:20000]
+    """Guess the format from the first few kB of a file's text (None: no known format)."""
+    head = text[:20000].lstrip("\ufeff\xef\xbb\xbf")
     first = head.lstrip().splitlines()[0].strip() if head.strip() else ""
     if first.startswith("EC-Lab ASCII FILE") or "Nb header lines" in head[:500]:
         return "biologic"
@@ -157,24 +157,46 @@ def _sniff(text: str) -> str | None:
         return "gamry"
     if "<Segment" in head and "Segments" in head:
         return "versastudio"
-    if "End Comments" in head or re.search(r"^Freq\(Hz\)", head, re.M):
+    if first.startswith("ZPLOT2 ASCII") or "End Comments" in head:
         return "zplot"
     if re.search(r"^Freq/Hz", head, re.M):
         return "chinstruments"
+    # Scribner ZPlot/ZView-style table (also what Autolab's Nova writes for ZView):
+    # a "Freq(Hz) ... Z'(a) Z''(b)" header; ZPlot separates columns by tabs or ", ",
+    # the Autolab export by bare commas
+    m = re.search(r"^.*Freq\s*\(Hz\).*Z'\(a\).*$\n(.*)$", head, re.M)
+    if m:
+        row = m.group(1)
+        if "ZPlot" in first or "\t" in row or ", " in row:
+            return "zplot"
+        return "autolab"
+    if re.search(r"^Freq\(Hz\)", head, re.M):
+        return "zplot"
+    if "Frequency (Hz)" in first and "Zre (ohms)" in first and "Zim (ohms)" in first:
+        return "parstat"
     lines = [ln for ln in head.splitlines() if ln.strip()]
     if not lines:
         return None
-    if _NUMERIC_ROW.match(lines[0]):
-        return "csv"
-    if len(lines) > 1 and _NUMERIC_ROW.match(lines[1]) and len(_split(lines[0])) >= 3:
+    if _NUMERIC_ROW.match(lines[0]) or _find_header(lines) is not None:
         return "csv"
     return None
 
 
+def _find_header(lines: list[str]) -> int | None:
+    """Index of the first line naming frequency, Z' and Z'' columns that numeric rows follow."""
+    for k, line in enumerate(lines[:200]):
+        if k + 1 < len(lines) and _NUMERIC_ROW.match(lines[k + 1]) and _header_columns(line):
+            return k
+    return None
+
+
 def _split(line: str) -> list[str]:
-    for sep in (",", ";", "\t"):
+    for sep in ("\t", ";", ","):
         if sep in line:
-            return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+            return [c.strip().strip('"') for c in next(csv.reader([line], delimiter=sep))]
+    line = line.strip().strip('"')
+    if re.search(r"\S\s{2,}\S", line):  # columns padded with spaces; names may hold one
+        return [c for c in re.split(r"\s{2,}", line.strip()) if c]
     return line.split()
 
 
@@ -197,16 +219,19 @@ def _header_columns(line: str) -> tuple[int, int, int, bool] | None:
 
 
 def _read_csv(path: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    """A table of frequency, Z', Z'': headerless (those three columns first) or with a header
+    line (anywhere above the data, e.g. after an instrument's preamble) naming the columns."""
+    lines = [ln for ln in text.lstrip("\ufeff").splitlines() if ln.strip()]
     cols: tuple[int, int, int, bool] = (0, 1, 2, False)
     if lines and not _NUMERIC_ROW.match(lines[0]):
-        parsed = _header_columns(lines[0])
+        k = _find_header(lines)
+        parsed = _header_columns(lines[k]) if k is not None else _header_columns(lines[0])
         if parsed is None:
             raise DataFileError(
                 f"{path}: CSV header {lines[0]!r} does not name frequency, Z' and Z'' columns"
             )
         cols = parsed
-        lines = lines[1:]
+        lines = lines[(k if k is not None else 0) + 1 :]
     fcol, recol, imcol, minus = cols
     f, z = [], []
     for k, line in enumerate(lines):
@@ -217,6 +242,8 @@ def _read_csv(path: str, text: str) -> tuple[np.ndarray, np.ndarray]:
             raise DataFileError(
                 f"{path}: data row {k + 1} is not numeric: {line.strip()!r}"
             ) from exc
+        if fv == 0 and rv == 0 and iv == 0:  # a non-impedance row of a mixed export (Parstat)
+            continue
         f.append(fv)
         z.append(complex(rv, -iv if minus else iv))
     return np.array(f, dtype=float), np.array(z, dtype=complex)
@@ -242,6 +269,25 @@ def _header_metadata(fmt: str, text: str) -> dict[str, Any]:
     return meta
 
 
+#: formats :func:`read_spectrum` recognises from a file's content
+_DETECTED = ("biologic", "gamry", "versastudio", "zplot", "autolab", "chinstruments", "parstat",
+             "csv")
+
+
+def _read_as(p: str, text: str, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+    if fmt == "csv":
+        return _read_csv(p, text)
+    from impedance.preprocessing import readFile
+
+    try:
+        f, z = readFile(p, instrument=fmt)
+    except Exception as exc:  # impedance.py raises anything from IndexError to assert
+        raise DataFileError(
+            f"{p}: cannot read as a {fmt} file ({type(exc).__name__}: {exc})"
+        ) from exc
+    return np.asarray(f, dtype=float), np.asarray(z, dtype=complex)
+
+
 def read_spectrum(
     path: str | os.PathLike[str],
     format: str | None = None,
@@ -250,7 +296,9 @@ def read_spectrum(
     """Read an impedance spectrum from a file.
 
     ``format`` is one of :data:`FORMATS`; ``None`` detects it from the content (BioLogic
-    ``.mpt``, Gamry ``.DTA``, plain CSV with or without a header, and a few others).
+    ``.mpt``, Gamry ``.DTA``, ZPlot ``.z`` with or without comments, Autolab and Parstat text
+    exports, CH Instruments, VersaStudio, and any table whose header names frequency, Z' and
+    Z'' columns).
     A plain CSV without header holds frequency (Hz), Z' (Ω), Z'' (Ω) as impedance.py's
     ``exampleData.csv``; with a header, columns are found by name (a ``-Z''``/``-Im(Z)``
     column is negated). ``area`` (m², or e.g. ``"0.785 cm2"``) is attached to the spectrum;
@@ -283,24 +331,24 @@ def read_spectrum(
         )
     text = raw.decode("latin-1")
     fmt = format or _sniff(text)
+    tried = [fmt] if fmt else list(_DETECTED)
     if fmt is None:
         raise DataFileError(
-            f"{p}: unknown impedance file format (not a BioLogic .mpt, Gamry .DTA or "
-            f"frequency,Z',Z'' CSV); pass format= one of {', '.join(FORMATS)}"
+            f"{p}: unknown impedance file format (tried: {', '.join(_DETECTED)}; "
+            f"a table needs a header naming frequency, Z' and Z'' columns); "
+            f"pass format= (--format) one of {', '.join(FORMATS)}"
         )
-    if fmt == "csv":
-        f, z = _read_csv(p, text)
-    else:
-        from impedance.preprocessing import readFile
-
-        try:
-            f, z = readFile(p, instrument=fmt)
-        except Exception as exc:  # impedance.py raises anything from IndexError to assert
-            raise DataFileError(
-                f"{p}: cannot read as a {fmt} file ({type(exc).__name__}: {exc})"
-            ) from exc
-        f = np.asarray(f, dtype=float)
-        z = np.asarray(z, dtype=complex)
+    try:
+        f, z = _read_as(p, text, fmt)
+    except DataFileError as exc:
+        if format is not None or fmt == "csv":
+            raise
+        try:  # detected an instrument but its reader failed: a plain table after all?
+            f, z = _read_csv(p, text)
+            fmt = "csv"
+        except DataFileError:
+            tried.append("csv")
+            raise DataFileError(f"{exc} (formats tried: {', '.join(tried)})") from exc
     if f.size == 0:
         raise DataFileError(f"{p}: no impedance data points in the file ({fmt} format)")
     bad = ~(np.isfinite(f) & np.isfinite(z))

@@ -36,6 +36,28 @@ def is_symmetric(test: CellTest) -> bool:
     return bool(np.mean(np.sign(v[flowing]) == np.sign(i[flowing])) > 0.9)
 
 
+def _mean_ce(cap: pd.DataFrame) -> dict[str, Any]:
+    """Mean Coulombic efficiency over complete cycles (charge and discharge each at least 5 %
+    of the other; an unfinished last half-cycle would give CE ~ 0 or ~ 1000), with a flag
+    when it lies outside physical bounds (0.5 to 1.05)."""
+    chg = cap["charge_capacity_Ah"].to_numpy(dtype=float)
+    dis = cap["discharge_capacity_Ah"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        full = (np.minimum(chg, dis) >= 0.05 * np.maximum(chg, dis)) & (np.maximum(chg, dis) > 0)
+    ce = cap["coulombic_efficiency"].to_numpy(dtype=float)[full]
+    ce = ce[np.isfinite(ce)]
+    if not len(ce):
+        return {"mean_coulombic_efficiency": None, "coulombic_efficiency_cycles": 0}
+    mean = float(np.mean(ce))
+    out: dict[str, Any] = {"mean_coulombic_efficiency": mean,
+                           "coulombic_efficiency_cycles": len(ce)}
+    if not 0.5 <= mean <= 1.05:
+        out["coulombic_efficiency_flag"] = (
+            f"mean CE {mean:.3f} is outside physical bounds (0.5-1.05): check the current "
+            f"sign convention (discharge / charge) and the cycle segmentation")
+    return out
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for rec in frame.to_dict(orient="records"):
@@ -95,8 +117,7 @@ def analyze_cycling(path: str | Path, out: str | Path, area: str | float | None 
         "symmetric": symmetric,
         "first_discharge_capacity_Ah": _plain(float(dis[0])) if len(dis) else None,
         "last_discharge_capacity_Ah": _plain(float(dis[-1])) if len(dis) else None,
-        "mean_coulombic_efficiency": _plain(float(np.nanmean(cap["coulombic_efficiency"])))
-        if cap["coulombic_efficiency"].notna().any() else None,
+        **_mean_ce(cap),
         "last_retention": _plain(float(cap["retention"].iloc[-1])) if len(cap) else None,
         "cycles": _records(cap),
     }

@@ -7,8 +7,11 @@ Supported formats (detected from the file's content, not only its extension):
 ``biologic-mpt``    BioLogic EC-Lab text export ``.mpt`` (``EC-Lab ASCII FILE``)
 ``arbin-xlsx``      Arbin Excel export (sheets ``Channel_*``, ``Test_Time(s)``, ``Current(A)``...)
 ``arbin-csv``       Arbin CSV export with the same column names
+``arbin-res``       Arbin ``.res`` (MS Access database; ``mdb-export`` of Debian's ``mdbtools``)
 ``neware-ndax``     Neware ``.ndax`` (zip with ``data.ndc``; NewareNDA)
 ``neware-nda``      Neware ``.nda`` (magic ``NEWARE``; NewareNDA)
+``table-csv``       any other delimited text table whose header names time, voltage and current
+                    (Neware/PEC CSV exports, BDF with other units ...), below any key/value lines
 ``land-xlsx``       LAND/LANHE Excel export (best effort from the usual column names)
 ``maccor-txt``      Maccor tab-separated text export (``Rec#``, ``Cyc#``, ``Amps``, ``Volts``...)
 ``bdf-csv``         BDF CSV as written by :meth:`CellTest.save` (``Test Time / s`` ...)
@@ -56,15 +59,17 @@ CYCLE = "Cycle Count / 1"
 STEP = "Step Count / 1"
 STEP_INDEX = "Step Index / 1"
 
-FORMATS = ("biologic-mpr", "biologic-mpt", "arbin-xlsx", "arbin-csv", "neware-ndax",
+FORMATS = ("biologic-mpr", "biologic-mpt", "arbin-xlsx", "arbin-csv", "arbin-res",
+           "neware-ndax", "table-csv",
            "neware-nda", "land-xlsx", "maccor-txt", "bdf-csv", "bdf-parquet")
 _ALIASES = {"mpr": "biologic-mpr", "mpt": "biologic-mpt", "biologic": "biologic-mpr",
-            "arbin": "arbin-xlsx", "ndax": "neware-ndax", "nda": "neware-nda",
+            "arbin": "arbin-xlsx", "res": "arbin-res", "ndax": "neware-ndax", "nda": "neware-nda",
             "neware": "neware-ndax", "land": "land-xlsx", "lanhe": "land-xlsx",
             "maccor": "maccor-txt", "csv": "bdf-csv", "parquet": "bdf-parquet",
             "bdf": "bdf-csv"}
 _INSTRUMENT = {"biologic-mpr": "BioLogic EC-Lab", "biologic-mpt": "BioLogic EC-Lab",
-               "arbin-xlsx": "Arbin", "arbin-csv": "Arbin", "neware-ndax": "Neware BTS",
+               "arbin-xlsx": "Arbin", "arbin-csv": "Arbin", "arbin-res": "Arbin",
+               "neware-ndax": "Neware BTS",
                "neware-nda": "Neware BTS", "land-xlsx": "LAND/LANHE", "maccor-txt": "Maccor"}
 SIGN_NOTE = ("as recorded by the cycler: positive = oxidation at the working electrode "
              "(cycler 'charge'; Li stripping if the working electrode is Li)")
@@ -108,6 +113,8 @@ def detect_format(path: str | Path) -> str:
         return "neware-nda"
     if head.startswith(b"PAR1"):
         return "bdf-parquet"
+    if head[4:19] in (b"Standard Jet DB", b"Standard ACE DB"):
+        return "arbin-res"
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as z:
@@ -132,14 +139,40 @@ def detect_format(path: str | Path) -> str:
     if first.startswith(("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")):
         return "biologic-mpt"
     line = first.splitlines()[0] if first else ""
+    if _EIS_HEAD.search(text):
+        raise DataFileError(f"{path}: this looks like an impedance (EIS) spectrum "
+                            f"(frequency and Z columns), not cycling data; use "
+                            f"`tfalab analyze eis`")
     if "Test Time / s" in line:
         return "bdf-csv"
     if "Test_Time(s)" in text and ("Current(A)" in text or "Voltage(V)" in text):
         return "arbin-csv"
     if re.search(r"(?im)^rec#?\t|\tCyc#\t|\tAmp-hr|\tAmps\t", text):
         return "maccor-txt"
+    if _table_header(path) is not None:
+        return "table-csv"
     raise DataFileError(f"{path}: unknown file format (not one of {', '.join(FORMATS)}); "
                         f"first line: {line[:80]!r}")
+
+
+def _table_header(path: Path) -> tuple[int, str] | None:
+    """(line index, delimiter) of the first of 200 lines that names time, voltage and current
+    columns, or None."""
+    with open(path, "rb") as f:
+        lines = f.read(262144).decode("latin-1").splitlines()[:200]
+    for k, line in enumerate(lines):
+        for sep in (",", "\t", ";"):
+            cells = line.split(sep)
+            if len(cells) < 3:
+                continue
+            names = {_split_header(c.strip().strip('"'))[0] for c in cells}
+            if all(names & set(_FIELDS[lab][1]) for lab in (TIME, VOLTAGE, CURRENT)):
+                return k, sep
+    return None
+
+
+_EIS_HEAD = re.compile(r"(?i)freq\w*\s*[/(\[]?\s*hz.{0,200}?(re\s*\(?z|z'|zreal|z_?re)"
+                       r"|\bZCURVE\b")
 
 
 def _sheet_names(path: Path) -> list[str]:
@@ -166,19 +199,20 @@ _UNITS: dict[str, dict[str, float]] = {
     "energy": {"wh": 1.0, "mwh": 1e-3, "uwh": 1e-6, "µwh": 1e-6, "whr": 1.0},
     "temperature": {"c": 1.0, "°c": 1.0, "degc": 1.0, "℃": 1.0},
     "resistance": {"ohm": 1.0, "mohm": 1e-3, "ω": 1.0, "mω": 1e-3},
-    "index": {"": 1.0},
+    "index": {"": 1.0, "1": 1.0},
 }
 _DEFAULT_UNIT = {"time": "s", "voltage": "v", "current": "a", "capacity": "ah",
                  "energy": "wh", "temperature": "c", "resistance": "ohm", "index": ""}
 
 #: BDF label -> (kind, column-name aliases, normalised, in order of preference)
 _FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    TIME: ("time", ("testtime", "totaltime", "testtimes", "time", "runtime")),
+    TIME: ("time", ("testtime", "totaltime", "cumulativetime", "testtimes", "time",
+                    "runtime")),
     VOLTAGE: ("voltage", ("voltage", "volts", "volt", "ewe", "<ewe>", "ecell", "<ecell>",
                           "potential")),
     CURRENT: ("current", ("current", "amps", "amp", "i", "<i>")),
-    CYCLE: ("index", ("cycleindex", "cyclenumber", "cycle", "cyc#", "cycleid", "cycleno",
-                      "cycle#")),
+    CYCLE: ("index", ("cycleindex", "cyclenumber", "cyclecount", "cycle", "cyc#", "cycleid",
+                      "cycleno", "cycle#")),
     STEP_INDEX: ("index", ("stepindex", "ns", "step", "stepid", "stepno", "stepnumber")),
     "Charging Capacity / Ah": ("capacity", ("chargecapacity", "qcharge", "chgcap",
                                             "chargecap", "capchg")),
@@ -249,6 +283,8 @@ def _map_columns(frame: pd.DataFrame, path: Path, fmt: str,
             name, unit = parsed[col]
             unit = _NAME_UNITS.get(name, _DEFAULT_UNIT[kind]) if unit is None else unit
             scale = _UNITS[kind].get(unit)
+            if scale is None and kind == "time" and "hh:mm" in unit:
+                scale = 1.0  # "Total Time (Hours in hh:mm:ss.xxx)": parsed as a duration
             if scale is None:
                 if label in (TIME, VOLTAGE, CURRENT):
                     raise DataFileError(f"{path}: column {col!r} has unit {unit!r}, which "
@@ -267,6 +303,8 @@ def _map_columns(frame: pd.DataFrame, path: Path, fmt: str,
         raise DataFileError(f"{path}: {fmt} data lacks the required column(s) for "
                             f"{missing}; columns found: {[str(c) for c in frame.columns]}")
     info: dict[str, Any] = {"columns": used}
+    if frame.attrs.get("current_from"):
+        info["current_from"] = frame.attrs["current_from"]
     state = next((c for c in frame.columns if parsed[c][0] in _STATE
                   and not pd.api.types.is_numeric_dtype(frame[c])), None)
     if state is not None and not np.any(out[CURRENT] < 0):
@@ -297,12 +335,54 @@ def _read_mpr(path: Path, kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], di
         frame = pd.DataFrame(mpr.data)
     except Exception as exc:  # galvani raises ValueError, struct.error, NotImplementedError...
         raise _library_error(path, "biologic-mpr", exc) from None
-    cols, info = _map_columns(frame, path, "biologic-mpr")
+    cols, info = _map_columns(_biologic_current(frame, path), path, "biologic-mpr")
     stamp = getattr(mpr, "timestamp", None) or getattr(mpr, "startdate", None)
     if stamp is not None:
         info["start_time"] = stamp.isoformat()
     _add_step_changes(cols, frame, ("half cycle",))
     return cols, info
+
+
+def _biologic_current(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """EC-Lab data without an ``I/mA`` column: the current from ``dq/mA.h`` (charge per
+    interval / interval), or zero for open-circuit (OCV) records that hold no charge at all.
+    Impedance records (``freq/Hz`` set on most rows) are refused."""
+    names = {_split_header(c)[0]: c for c in frame.columns}
+    for key in ("freq", "re(z)"):
+        col = names.get(key)
+        if col is None or not len(frame):
+            continue
+        f = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+        if np.mean(np.nan_to_num(f) != 0) > 0.5:
+            raise DataFileError(f"{path}: this is an impedance (EIS) record (frequency or "
+                                f"Re(Z) on most rows), not cycling data; use "
+                                f"`tfalab analyze eis`")
+    if any(n in names for n in ("i", "<i>", "current")):
+        return frame
+    time = next((names[n] for n in ("time", "testtime") if n in names), None)
+    if time is None:
+        return frame
+    frame = frame.copy()
+    t = pd.to_numeric(frame[time], errors="coerce").to_numpy(dtype=float)
+    dq = next((c for c in frame.columns if _split_header(c)[0] == "dq"), None)
+    if dq is not None:
+        _, unit = _split_header(dq)
+        scale = {"mah": 3.6, "ah": 3600.0, "c": 1.0, "mc": 1e-3}.get(unit or "")
+        if scale is None:
+            raise DataFileError(f"{path}: cannot derive the current from {dq!r} "
+                                f"(unknown unit {unit!r})")
+        q = pd.to_numeric(frame[dq], errors="coerce").to_numpy(dtype=float) * scale
+        dt = np.diff(t, prepend=np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            i = np.where(dt > 0, q / dt, np.nan)
+        if len(i) > 1 and not np.isfinite(i[0]):
+            i[0] = i[1] if np.isfinite(i[1]) else 0.0
+        frame["Current(A)"] = np.nan_to_num(i, nan=0.0, posinf=0.0, neginf=0.0)
+        frame.attrs["current_from"] = f"{dq} / Δt"
+    else:
+        frame["Current(A)"] = 0.0
+        frame.attrs["current_from"] = "none recorded (OCV/rest): zero current"
+    return frame
 
 
 def _read_tab_table(path: Path, fmt: str, skiprows: int, info: dict[str, Any],
@@ -316,6 +396,8 @@ def _read_tab_table(path: Path, fmt: str, skiprows: int, info: dict[str, Any],
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise _library_error(path, fmt, exc) from None
     frame = frame.loc[:, [not str(c).startswith("Unnamed") for c in frame.columns]]
+    if fmt == "biologic-mpt":
+        frame = _biologic_current(frame, path)
     cols, more = _map_columns(frame, path, fmt)
     if "start_time" in info:
         more.pop("start_time", None)
@@ -414,6 +496,76 @@ def _read_arbin_csv(path: Path,
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise _library_error(path, "arbin-csv", exc) from None
     cols, info = _map_columns(frame, path, "arbin-csv")
+    _add_step_changes(cols, frame, ())
+    return cols, info
+
+
+def _read_arbin_res(path: Path,
+                    kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Arbin ``.res`` (an MS Access database): the ``Channel_Normal_Table`` through
+    ``mdb-export`` (Debian/Ubuntu package ``mdbtools``)."""
+    import io
+    import shutil
+    import subprocess
+
+    exe = shutil.which("mdb-export")
+    if exe is None:
+        raise DataFileError(f"{path}: an Arbin .res file (MS Access database) needs the "
+                            f"`mdb-export` program: install the package mdbtools "
+                            f"(`apt-get install mdbtools`, `brew install mdbtools`)")
+
+    def table(name: str) -> pd.DataFrame:
+        try:
+            res = subprocess.run([exe, str(path), name], capture_output=True, check=True,
+                                 timeout=600)
+            return pd.read_csv(io.BytesIO(res.stdout), low_memory=False)
+        except (subprocess.SubprocessError, OSError, pd.errors.ParserError,
+                pd.errors.EmptyDataError) as exc:
+            raise _library_error(path, "arbin-res", exc) from None
+
+    frame = table("Channel_Normal_Table")
+    if frame.empty:
+        raise DataFileError(f"{path}: the Arbin .res file holds no data rows")
+    info: dict[str, Any] = {}
+    try:
+        glob = table("Global_Table")
+    except DataFileError:
+        glob = pd.DataFrame()
+    if len(glob):
+        row = glob.iloc[0]
+        if "Channel_Index" in glob:
+            info["channel"] = str(row["Channel_Index"])
+        if "Schedule_File_Name" in glob and isinstance(row["Schedule_File_Name"], str):
+            info["schedule"] = row["Schedule_File_Name"]
+        start = pd.to_numeric(pd.Series([row.get("Start_DateTime")]), errors="coerce")[0]
+        if np.isfinite(start):  # OLE automation date: days since 1899-12-30
+            info["start_time"] = (pd.Timestamp("1899-12-30")
+                                  + pd.to_timedelta(start, unit="D")).isoformat()
+    if "Test_ID" in frame and frame["Test_ID"].nunique() > 1:
+        raise DataFileError(f"{path}: the .res file holds several tests "
+                            f"({sorted(frame['Test_ID'].unique())}); export one")
+    frame = frame.sort_values("Data_Point", kind="stable") if "Data_Point" in frame else frame
+    work = frame.drop(columns=["DateTime", "Test_ID", "Data_Point", "Step_Time"],
+                      errors="ignore")
+    cols, more = _map_columns(work, path, "arbin-res")
+    _add_step_changes(cols, work, ())
+    return cols, more | info
+
+
+def _read_table_csv(path: Path,
+                    kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    found = _table_header(path)
+    if found is None:
+        raise DataFileError(f"{path}: no header line naming time, voltage and current columns")
+    skip, sep = found
+    try:
+        frame = pd.read_csv(path, sep=sep, skiprows=skip, encoding="latin-1", low_memory=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise _library_error(path, "table-csv", exc) from None
+    frame = frame.loc[:, [not str(c).startswith("Unnamed") for c in frame.columns]]
+    cols, info = _map_columns(frame, path, "table-csv")
+    if skip:
+        info["header_lines"] = skip
     _add_step_changes(cols, frame, ())
     return cols, info
 
@@ -559,7 +711,8 @@ def _load_bdf(path: Path, fmt: str) -> CellTest:
 _READERS: dict[str, Callable[[Path, dict[str, Any]],
                              tuple[dict[str, np.ndarray], dict[str, Any]]]] = {
     "biologic-mpr": _read_mpr, "biologic-mpt": _read_mpt, "arbin-xlsx": _read_arbin_xlsx,
-    "arbin-csv": _read_arbin_csv, "neware-ndax": _read_neware, "neware-nda": _read_neware,
+    "arbin-csv": _read_arbin_csv, "arbin-res": _read_arbin_res, "neware-ndax": _read_neware,
+    "neware-nda": _read_neware, "table-csv": _read_table_csv,
     "land-xlsx": _read_land, "maccor-txt": _read_maccor,
 }
 
@@ -594,6 +747,7 @@ def _finish(cols: dict[str, np.ndarray], info: dict[str, Any], path: Path,
     for lab in (CYCLE, STEP_INDEX):
         if lab in cols and np.all(np.isfinite(cols[lab])):
             cols[lab] = cols[lab].astype(np.int64)
+    info = info | _check_cycles(cols)
     frame = pd.DataFrame({lab: cols[lab] for lab in _ORDER if lab in cols})
     meta: dict[str, Any] = {"source": "lab", "source_file": str(path), "format": fmt,
                             "instrument": _INSTRUMENT.get(fmt, fmt),
@@ -605,6 +759,62 @@ def _finish(cols: dict[str, np.ndarray], info: dict[str, Any], path: Path,
         return CellTest(frame, meta, where=str(path))
     except CellTestError as exc:
         raise DataFileError(str(exc)) from None
+
+
+#: current below this fraction of the largest |I| counts as rest when segmenting half-cycles
+REST_FRACTION = 1e-3
+
+
+def half_cycles_from_current(current: np.ndarray,
+                             rest_fraction: float = REST_FRACTION) -> np.ndarray:
+    """Per row: the half-cycle number (1, 2, ...) from the current's sign, 0 before the first.
+
+    A new half-cycle starts where the sign of the (non-rest) current changes; rests belong
+    to the half-cycle before them.
+
+    >>> half_cycles_from_current(np.array([0, 1, 1, 0, -1, -1, 0, 1.0])).tolist()
+    [0, 1, 1, 1, 2, 2, 2, 3]
+    """
+    i = np.asarray(current, dtype=float)
+    peak = np.nanmax(np.abs(i)) if len(i) else 0.0
+    if not peak > 0:
+        return np.zeros(len(i), dtype=np.int64)
+    sign = np.where(np.abs(i) > rest_fraction * peak, np.sign(i), 0.0)
+    active = np.flatnonzero(sign != 0)
+    change = np.zeros(len(i), dtype=np.int64)
+    if len(active):
+        s = sign[active]
+        change[active] = np.concatenate(([1], (s[1:] != s[:-1]).astype(np.int64)))
+    return np.cumsum(change)
+
+
+def _check_cycles(cols: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Keep the cycler's cycle labels only where they agree with the current's sign: each
+    labelled cycle may hold at most one charge and one discharge half-cycle. Otherwise
+    (constant labels over several cycles, labels that split or merge half-cycles) the cycles
+    become pairs of consecutive half-cycles (as navani counts them), and the metadata says so.
+    """
+    half = half_cycles_from_current(cols[CURRENT])
+    n_half = int(half.max()) if len(half) else 0
+    derived = np.maximum(1, (half + 1) // 2).astype(np.int64)
+    if CYCLE not in cols:
+        return {}
+    labels = cols[CYCLE]
+    if not np.all(np.isfinite(labels)):
+        cols[CYCLE] = derived
+        return {"cycle_labels": "cycler's cycle labels incomplete; cycles from the current"}
+    active = half > 0
+    if n_half < 2 or not active.any():
+        return {}
+    pairs = pd.DataFrame({"label": labels[active], "half": half[active]}).drop_duplicates()
+    per_label = pairs.groupby("label")["half"].nunique()
+    halves_per_label = pairs.groupby("half")["label"].nunique()
+    if per_label.max() <= 2 and halves_per_label.max() <= 2:
+        return {}
+    cols[CYCLE] = derived
+    return {"cycle_labels": (f"cycler's cycle labels ({len(per_label)} distinct) disagree "
+                             f"with the current's sign ({n_half} half-cycles); cycles are "
+                             f"pairs of half-cycles from the current")}
 
 
 def _area_m2(area: str | float | None) -> float | None:
