@@ -48,6 +48,7 @@ from typing import Any
 from tfalab.errors import ParameterError, TfalabError, UnitError
 from tfalab.materials import get_phase
 from tfalab.parameters import fitted
+from tfalab.tomlfile import read_toml
 from tfalab.units import to_si
 
 #: build field → (kind of quantity, what it is). Every field may be given in friendly units.
@@ -345,12 +346,7 @@ def _read(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
     text = str(name_or_path)
     path = Path(text)
     if text.endswith(".toml") or path.exists():
-        if not path.is_file():
-            raise BuildError(f"build file {text!r} not found")
-        try:
-            return tomllib.loads(path.read_text("utf-8")), str(path)
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise BuildError(f"build file {text!r} is not valid TOML: {exc}") from None
+        return read_toml(path, "build file", BuildError), str(path)
     res = builds_folder().joinpath(f"{text}.toml")
     if not res.is_file():
         raise BuildError(f"unknown build {text!r}; named builds: {', '.join(available_builds())}"

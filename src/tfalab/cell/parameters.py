@@ -32,6 +32,7 @@ from tfalab.cell.builds import Build, load_build
 from tfalab.errors import ParameterError
 from tfalab.materials import get_phase
 from tfalab.parameters import fitted
+from tfalab.tomlfile import read_toml
 from tfalab.units import to_si
 
 #: Where a parameter's value comes from, for the docs and the report.
@@ -251,13 +252,7 @@ def load_anode_file(path: str | Path) -> CompositeAnode:
     ``skeleton``, ``free_li``, ``thickness``, ``porosity``, ``collapse_fraction`` in friendly
     units (``thickness = "50 um"``); a ``[anode]`` table may hold them.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise ParameterError(f"anode file {str(path)!r} not found")
-    try:
-        raw = tomllib.loads(p.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"anode file {str(path)!r} is not valid TOML: {exc}") from None
+    raw = read_toml(path, "anode file")
     raw = raw.get("anode", raw)
     allowed = {"skeleton", "free_li", "thickness", "porosity", "collapse_fraction"}
     unknown = set(raw) - allowed - {"name", "description"}
