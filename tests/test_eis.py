@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tfalab.analysis import eis_fit
 from tfalab.analysis.eis import (
     DEFAULT_CIRCUIT,
     Spectrum,
@@ -26,6 +25,7 @@ from tfalab.analysis.eis import (
     read_spectrum,
     resistance_series,
 )
+from tfalab.analysis.eis import fit as eis_fit
 from tfalab.errors import DataFileError, FitError, ParameterError
 
 DATA = Path(__file__).parent / "data"
@@ -123,8 +123,10 @@ def test_bad_files_raise_dataerror_naming_file(tmp_path, content, match):
 
 
 def test_binary_missing_and_wrong_format_files():
-    with pytest.raises(DataFileError, match="binary"):
+    with pytest.raises(DataFileError, match="no impedance data"):
         read_spectrum(DATA / "cycler_navani_00_test_02_MB_C01.mpr")
+    with pytest.raises(DataFileError, match="binary"):
+        read_spectrum(DATA / "cycler_navani_test.ndax")
     with pytest.raises(DataFileError, match="cannot open"):
         read_spectrum(DATA / "no_such_file.csv")
     with pytest.raises(DataFileError, match="unknown format 'foo'"):
@@ -542,3 +544,37 @@ def test_fit_agrees_with_impedancepy(name, circuit):
                                fit.parameter_status.values(), strict=True):
         if st == "ok":  # parameters the data determine agree within 1 %
             assert v == pytest.approx(r, rel=0.01), name_
+
+
+# --- BioLogic binary .mpr (galvani) ---------------------------------------------------------
+def _fake_mpr(monkeypatch: pytest.MonkeyPatch, f: np.ndarray, z: np.ndarray) -> None:
+    """galvani's MPRfile replaced by one holding a PEIS table with EC-Lab's column names."""
+    from galvani import BioLogic
+
+    dtype = [("freq/Hz", "<f4"), ("Re(Z)/Ohm", "<f4"), ("-Im(Z)/Ohm", "<f4"), ("time/s", "<f8")]
+    data = np.zeros(f.size, dtype=dtype)
+    data["freq/Hz"], data["Re(Z)/Ohm"], data["-Im(Z)/Ohm"] = f, z.real, -z.imag
+
+    class Fake:
+        def __init__(self, path: str) -> None:
+            self.data = data
+
+    monkeypatch.setattr(BioLogic, "MPRfile", Fake)
+
+
+def test_biologic_mpr_eis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = np.logspace(5, -1, 40)
+    z = circuit_impedance("R0-p(R1,C1)", [5.0, 20.0, 1e-5], f)
+    _fake_mpr(monkeypatch, np.r_[f, f], np.r_[z, z * 1.5])  # two sweeps in one file
+    p = tmp_path / "peis.mpr"
+    p.write_bytes(b"BIO-LOGIC MODULAR FILE\x1a" + b"\x00" * 64)
+    s = read_spectrum(p)
+    assert s.metadata["format"] == "biologic-mpr" and s.metadata["n_spectra"] == 2
+    assert s.n == f.size
+    np.testing.assert_allclose(s.impedance, z, rtol=1e-5)  # float32 in the file
+
+
+def test_biologic_mpr_without_impedance() -> None:
+    path = Path(__file__).parent / "data" / "cycler_navani_00_test_02_MB_C01.mpr"
+    with pytest.raises(DataFileError, match=r"no impedance data.*analyze cycling"):
+        read_spectrum(path)

@@ -161,7 +161,7 @@ def test_maccor_synthetic(tmp_path):
     assert t.data["Cycle Count / 1"].tolist() == [0, 1, 1, 1, 2]
     assert t.data["Step Capacity / Ah"].iloc[-1] == 0.002
     assert t.metadata["start_time"] == "03/01/2024"
-    assert t.metadata["current_sign_from"] == "State"
+    assert t.metadata["current_sign_from"] == "unsigned current, sign from State"
 
 
 def test_maccor_formatted_time(tmp_path):

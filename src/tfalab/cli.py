@@ -360,7 +360,8 @@ def analyze_cycling_cmd(file: str, area: str | None, out: str | None) -> None:
 @click.option("--area", default=None, help="Electrode area, e.g. '0.785 cm2' (for ASRs).")
 @click.option("--circuit", default=None, help="Equivalent circuit (impedance.py syntax).")
 @click.option("--format", "fmt", default=None,
-              help="File format (default: detected), e.g. biologic, gamry, autolab, zplot, csv.")
+              help="File format (default: detected): csv, gamry, biologic (.mpt), biologic-mpr, "
+                   "autolab, parstat, zplot, versastudio, powersuite, chinstruments.")
 @_OUT
 def analyze_eis_cmd(
     file: str, area: str | None, circuit: str | None, fmt: str | None, out: str | None
@@ -534,6 +535,32 @@ def builds_cmd(name: str | None) -> None:
     for r in b.describe():
         t.add_row(r["field"], r["value"], r["source"], r["fitted_to"] or r["note"][:70])
     console.print(t)
+
+
+@cli.command("example-data")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--overwrite", is_flag=True, help="Replace example files that already exist.")
+@click.option("--simulate", is_flag=True,
+              help="Rerun the symmetric-cell simulation for cycling.csv (PyBaMM, a few "
+                   "seconds) instead of copying the packaged file made the same way.")
+def example_data_cmd(directory: str, overwrite: bool, simulate: bool) -> None:
+    """Write small example files for the 'tfalab analyze' commands into DIRECTORY.
+
+    cycling.csv, spectrum.csv (EIS), profile.csv (SIMS), modulus.tif (DMT), pattern.xy (XRD),
+    volume.tif (CT), all made by tfalab with known true values; README.txt says how.
+
+    Example: tfalab example-data examples_data
+    """
+    from tfalab.example_data import write_example_data
+
+    paths = write_example_data(directory, overwrite=overwrite, simulate=simulate)
+    t = Table(title=f"example data in {directory}")
+    for col in ("tfalab analyze", "file", "size / kB"):
+        t.add_column(col)
+    for key, path in paths.items():
+        t.add_row(key if key in ("cycling", "eis", "sims", "dmt", "xrd", "ct") else "",
+                  str(path), f"{path.stat().st_size / 1e3:.1f}")
+    Console().print(t)
 
 
 def main() -> None:

@@ -2,8 +2,10 @@
 cumulative areal capacity and dQ/dV. Lab files and simulations alike (any CellTest).
 
 Capacities are integrated from the current (trapezoids, ∫I dt split exactly into its
-positive and negative parts), not read from cycler capacity columns, so every instrument
-and the simulations are treated the same. Units: Ah, and mAh/cm² with an electrode area.
+positive and negative parts; within each step of the cycler's schedule where the file says
+which, so that the gap between one step's last row and the next one's first carries no
+charge), not read from cycler capacity columns, so every instrument and the simulations are
+treated the same. Units: Ah, and mAh/cm² with an electrode area.
 
 Which sign is "charge": lab files loaded by :func:`tfalab.io.load` keep the cycler's sign
 (positive = charge, ``metadata["positive_current"] = "charge"``); tfalab simulations use
@@ -12,8 +14,10 @@ else ``"discharge"`` for simulations (``metadata["source"] == "tfalab.cell"``), 
 ``"charge"``.
 
 Cycles: the ``Cycle Count / 1`` column when present (labels as recorded), otherwise pairs
-of consecutive half-cycles from :func:`~tfalab.analysis.cycling.segment_half_cycles`
-(numbered from 1). Coulombic efficiency is discharge / charge within a cycle.
+of consecutive half-cycles from
+:func:`~tfalab.analysis.cycling.half_cycles_from_current` (a half-cycle runs until the
+current's sign changes; rests do not split it; numbered from 1). Coulombic efficiency is
+discharge / charge within a cycle.
 
 >>> import numpy as np, pandas as pd
 >>> from tfalab import CellTest
@@ -35,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 
-from tfalab.analysis.cycling import REST_FRACTION, segment_half_cycles
+from tfalab.analysis.cycling import REST_FRACTION, half_cycles_from_current, segment_half_cycles
 from tfalab.celltest import CellTest
 from tfalab.errors import CellTestError
 
@@ -48,6 +52,13 @@ __all__ = [
 ]
 
 CYCLE = "Cycle Count / 1"
+#: a cycle is complete when its smaller direction carries at least this fraction of the larger
+COMPLETE_FRACTION = 0.05
+#: physical bounds of a complete cycle's Coulombic efficiency (above 1.05: charge created from
+#: nothing, i.e. a sign or segmentation error; below 0.5: not a cycle but a formation or a loss)
+CE_BOUNDS = (0.5, 1.05)
+#: retention above this (relative to the first complete cycle) is flagged
+RETENTION_MAX = 1.05
 _AH_M2_TO_MAH_CM2 = 0.1  # 1 Ah/m² = 1000 mAh / 10^4 cm²
 
 
@@ -81,9 +92,30 @@ def _area(test: CellTest, area_m2: float | None) -> float | None:
     return float(area_m2)
 
 
-def _split_charge(t: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per interval: ∫max(I, 0) dt and ∫max(-I, 0) dt of the linearly interpolated current."""
+STEP_COLUMNS = ("Step Count / 1", "Step Index / 1")
+
+
+def _step_boundaries(test: CellTest) -> np.ndarray | None:
+    """Per interval: whether its two rows lie in different steps of the cycler's schedule."""
+    for col in STEP_COLUMNS:
+        if col in test.data:
+            s = test.data[col].to_numpy()
+            return s[1:] != s[:-1]
+    return None
+
+
+def _split_charge(t: np.ndarray, i: np.ndarray,
+                  boundaries: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per interval: ∫max(I, 0) dt and ∫max(-I, 0) dt of the linearly interpolated current.
+
+    Where ``boundaries`` marks an interval whose rows lie in different steps, it carries no
+    charge: cyclers log a step's first row at its start and its last row at its end, so the
+    gap between them is neither step (a linear ramp over it would add half a sampling
+    interval of current at every step change: 1.5 % of the capacity for 500 s sampling).
+    """
     a, b, dt = i[:-1], i[1:], np.diff(t)
+    if boundaries is not None:
+        dt = np.where(boundaries, 0.0, dt)
     span = np.abs(a) + np.abs(b)
     mixed = (a * b < 0) & (span > 0)
     safe = np.where(mixed, span, 1.0)
@@ -104,11 +136,10 @@ def _cycle_codes(test: CellTest, by: str,
         if (codes < 0).any():
             raise CellTestError(f"{CYCLE!r} has missing values")
         return codes.astype(np.intp), np.asarray(labels)
-    hc = segment_half_cycles(test, rest_fraction=rest_fraction)
-    starts = hc["start_index"].to_numpy()
-    rows = np.arange(len(test))
-    half = np.maximum(np.searchsorted(starts, rows, side="right") - 1, 0)
-    codes = half // 2
+    half = half_cycles_from_current(test.current, rest_fraction)
+    if not half.max() > 0:
+        raise CellTestError("no current flows in this test (all currents are zero)")
+    codes = np.maximum(half - 1, 0) // 2
     return codes, np.arange(1, codes.max() + 2)
 
 
@@ -123,7 +154,8 @@ def capacity_per_cycle(test: CellTest | pd.DataFrame, *, area_m2: float | None =
     test : CellTest (lab or simulated) or BDF DataFrame.
     area_m2 : electrode area (m²); default ``metadata["electrode_area_m2"]``.
     positive : ``"charge"`` or ``"discharge"``: what positive current means (see module doc).
-    reference_cycle : cycle label that retention is relative to (default: the first cycle).
+    reference_cycle : cycle label that retention is relative to (default: the first complete
+        cycle, i.e. one whose smaller direction carries at least 5 % of the larger).
     by : ``"cycle"`` (the ``Cycle Count / 1`` column), ``"current"`` (pairs of half-cycles
         from current sign changes) or ``"auto"`` (the column when present).
     rest_fraction : rest threshold for ``by="current"`` (as in ``segment_half_cycles``).
@@ -135,9 +167,11 @@ def capacity_per_cycle(test: CellTest | pd.DataFrame, *, area_m2: float | None =
     ``discharge_capacity_mAh_cm2`` (NaN without area), ``coulombic_efficiency``
     (discharge / charge), ``retention`` (discharge / discharge of the reference cycle),
     ``cumulative_capacity_Ah`` (∫|I|dt from the start to the end of the cycle, both
-    directions) and ``cumulative_areal_capacity_mAh_cm2`` (the same per area: the
-    cumulative-capacity axis of symmetric-cell plots). Each sampling interval counts
-    towards the cycle of its later row.
+    directions), ``cumulative_areal_capacity_mAh_cm2`` (the same per area: the
+    cumulative-capacity axis of symmetric-cell plots), ``complete`` (both directions carry
+    charge, the smaller at least 5 % of the larger) and ``flag`` (why a number lies outside
+    physical bounds, e.g. CE > 1.05 in a complete cycle; '' where nothing is wrong). Each
+    sampling interval counts towards the cycle of its later row.
 
     Examples
     --------
@@ -156,7 +190,7 @@ def capacity_per_cycle(test: CellTest | pd.DataFrame, *, area_m2: float | None =
     t, i = test.time, test.current
     codes, labels = _cycle_codes(test, by, rest_fraction)
     n = len(labels)
-    pos, neg = _split_charge(t, i)
+    pos, neg = _split_charge(t, i, _step_boundaries(test))
     q_pos = np.bincount(codes[1:], weights=pos, minlength=n)
     q_neg = np.bincount(codes[1:], weights=neg, minlength=n)
     charge, discharge = (q_pos, q_neg) if sgn > 0 else (q_neg, q_pos)
@@ -167,8 +201,10 @@ def capacity_per_cycle(test: CellTest | pd.DataFrame, *, area_m2: float | None =
     np.maximum.at(last, codes, np.arange(len(t)))
     with np.errstate(divide="ignore", invalid="ignore"):
         ce = np.where(charge > 0, discharge / np.where(charge > 0, charge, 1.0), np.nan)
+    larger = np.maximum(charge, discharge)
+    complete = (np.minimum(charge, discharge) >= COMPLETE_FRACTION * larger) & (larger > 0)
     if reference_cycle is None:
-        ref = 0
+        ref = int(np.argmax(complete)) if complete.any() else 0
     else:
         where = np.flatnonzero(labels == reference_cycle)
         if not len(where):
@@ -178,6 +214,7 @@ def capacity_per_cycle(test: CellTest | pd.DataFrame, *, area_m2: float | None =
     ref_q = discharge[ref]
     retention = discharge / ref_q if ref_q > 0 else np.full(n, np.nan)
     cumulative = np.cumsum(charge + discharge)
+    flags = _flags(ce, retention, complete)
     per_area = (lambda q: q / area * _AH_M2_TO_MAH_CM2) if area is not None \
         else (lambda q: np.full(n, np.nan))
     return pd.DataFrame({
@@ -192,7 +229,25 @@ def capacity_per_cycle(test: CellTest | pd.DataFrame, *, area_m2: float | None =
         "retention": retention,
         "cumulative_capacity_Ah": cumulative,
         "cumulative_areal_capacity_mAh_cm2": per_area(cumulative),
+        "complete": complete,
+        "flag": flags,
     })
+
+
+def _flags(ce: np.ndarray, retention: np.ndarray, complete: np.ndarray) -> list[str]:
+    """Per cycle: why its headline numbers lie outside physical bounds ('' where they don't)."""
+    out = []
+    for c, r, ok in zip(ce, retention, complete, strict=True):
+        why = []
+        if not ok:
+            why.append("incomplete cycle (one direction < 5 % of the other): CE not meaningful")
+        elif np.isfinite(c) and not CE_BOUNDS[0] <= c <= CE_BOUNDS[1]:
+            why.append(f"CE {c:.3f} outside {CE_BOUNDS[0]}-{CE_BOUNDS[1]}: check the current "
+                       f"sign and the cycle segmentation")
+        if ok and np.isfinite(r) and r > RETENTION_MAX:
+            why.append(f"retention {r:.3f} > {RETENTION_MAX}")
+        out.append("; ".join(why))
+    return out
 
 
 def coulombic_efficiency(test: CellTest | pd.DataFrame, **kw: Any) -> pd.DataFrame:
@@ -243,7 +298,7 @@ def cumulative_capacity(test: CellTest | pd.DataFrame, *,
     """
     test = _test(test)
     area = _area(test, area_m2)
-    pos, neg = _split_charge(test.time, test.current)
+    pos, neg = _split_charge(test.time, test.current, _step_boundaries(test))
     cum = np.concatenate(([0.0], np.cumsum(pos + neg))) / 3600.0
     return pd.DataFrame({
         "time": test.time,

@@ -38,6 +38,7 @@ __all__ = [
     "critical_current_density",
     "detect_divergence",
     "detect_short",
+    "half_cycles_from_current",
     "overpotential_at",
     "overpotential_per_cycle",
     "overpotential_trend",
@@ -177,6 +178,39 @@ def _segment(tr: _Trace, rest_fraction: float = REST_FRACTION) -> _Segments:
         + np.arange(lengths.sum())
     seg_id[rows] = np.repeat(np.arange(len(s)), lengths)
     return _Segments(s, e, sgn[s], t0, t1, charge, plateau, peaks, abs_v[e - 1], seg_id)
+
+
+def half_cycles_from_current(current: np.ndarray,
+                             rest_fraction: float = REST_FRACTION) -> np.ndarray:
+    """Per row: the half-cycle number (1, 2, ...) from the current's sign, 0 before the first.
+
+    A new half-cycle starts where the sign of the (non-rest) current changes for at least two
+    samples; rests, and lone samples of either sign, belong to the half-cycle before them.
+
+    >>> half_cycles_from_current(np.array([0, 1, 1, 0, -1, -1, 0, 1.0, 1.0])).tolist()
+    [0, 1, 1, 1, 2, 2, 2, 3, 3]
+    >>> half_cycles_from_current(np.array([1, 1, -1, 1, 1.0])).tolist()  # a spike
+    [1, 1, 1, 1, 1]
+    """
+    i = np.asarray(current, dtype=float)
+    peak = np.nanmax(np.abs(i)) if len(i) else 0.0
+    if not peak > 0:
+        return np.zeros(len(i), dtype=np.int64)
+    sign = np.where(np.abs(i) > rest_fraction * peak, np.sign(i), 0.0)
+    # a lone sample of current between rests or against the sign around it (a spike, noise
+    # at rest) starts no half-cycle
+    nz = np.flatnonzero(sign != 0)
+    if len(nz) > 1:
+        s = sign[nz]
+        run_start = np.concatenate(([0], np.flatnonzero(s[1:] != s[:-1]) + 1))
+        run_len = np.diff(np.append(run_start, len(s)))
+        sign[nz[run_start[run_len == 1]]] = 0.0
+    active = np.flatnonzero(sign != 0)
+    change = np.zeros(len(i), dtype=np.int64)
+    if len(active):
+        s = sign[active]
+        change[active] = np.concatenate(([1], (s[1:] != s[:-1]).astype(np.int64)))
+    return np.cumsum(change)
 
 
 def segment_half_cycles(test: CyclingData, *, area_m2: float | None = None,

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tfalab.analysis.capacity import capacity_per_cycle
+from tfalab.analysis.capacity import CE_BOUNDS, capacity_per_cycle
 from tfalab.analysis.cycling import overpotential_per_cycle
 from tfalab.celltest import CellTest
 from tfalab.errors import CellTestError
@@ -37,24 +37,34 @@ def is_symmetric(test: CellTest) -> bool:
 
 
 def _mean_ce(cap: pd.DataFrame) -> dict[str, Any]:
-    """Mean Coulombic efficiency over complete cycles (charge and discharge each at least 5 %
-    of the other; an unfinished last half-cycle would give CE ~ 0 or ~ 1000), with a flag
-    when it lies outside physical bounds (0.5 to 1.05)."""
-    chg = cap["charge_capacity_Ah"].to_numpy(dtype=float)
-    dis = cap["discharge_capacity_Ah"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        full = (np.minimum(chg, dis) >= 0.05 * np.maximum(chg, dis)) & (np.maximum(chg, dis) > 0)
-    ce = cap["coulombic_efficiency"].to_numpy(dtype=float)[full]
+    """Mean Coulombic efficiency over complete cycles (``capacity_per_cycle``'s ``complete``:
+    an unfinished half-cycle would give CE ~ 0 or ~ 1000), with a flag when it lies outside
+    physical bounds."""
+    lo, hi = CE_BOUNDS
+    ce = cap["coulombic_efficiency"].to_numpy(dtype=float)[cap["complete"].to_numpy(bool)]
     ce = ce[np.isfinite(ce)]
     if not len(ce):
         return {"mean_coulombic_efficiency": None, "coulombic_efficiency_cycles": 0}
     mean = float(np.mean(ce))
     out: dict[str, Any] = {"mean_coulombic_efficiency": mean,
                            "coulombic_efficiency_cycles": len(ce)}
-    if not 0.5 <= mean <= 1.05:
+    if not lo <= mean <= hi:
         out["coulombic_efficiency_flag"] = (
-            f"mean CE {mean:.3f} is outside physical bounds (0.5-1.05): check the current "
+            f"mean CE {mean:.3f} is outside physical bounds ({lo}-{hi}): check the current "
             f"sign convention (discharge / charge) and the cycle segmentation")
+    return out
+
+
+def _headline_flags(cap: pd.DataFrame, summary: dict[str, Any]) -> list[str]:
+    """Every reason to distrust a headline number, in words (empty when there is none)."""
+    out = [f"cycle {c}: {f}" for c, f in zip(cap["cycle"], cap["flag"], strict=True)
+           if f and "incomplete" not in f]
+    n_incomplete = int((~cap["complete"].to_numpy(bool)).sum())
+    if n_incomplete:
+        out.append(f"{n_incomplete} of {len(cap)} cycles are incomplete (left out of the mean "
+                   f"CE and of the retention reference)")
+    if "coulombic_efficiency_flag" in summary:
+        out.append(summary["coulombic_efficiency_flag"])
     return out
 
 
@@ -80,7 +90,9 @@ def analyze_cycling(path: str | Path, out: str | Path, area: str | float | None 
     The summary holds the file's metadata, ``n_rows``, ``duration_h``, ``n_cycles``,
     ``symmetric`` (whether it looks like a Li|Li symmetric cell), ``cycles`` (the
     :func:`~tfalab.analysis.capacity.capacity_per_cycle` table as records), headline numbers
-    (first/last discharge capacity, mean coulombic efficiency, last retention) and, for
+    (first/last discharge capacity, mean coulombic efficiency, last retention), ``flags``
+    (every reason to distrust a headline number: CE or retention outside physical bounds,
+    incomplete cycles) and, for
     symmetric cells, ``overpotential`` (per cycle, from
     :func:`~tfalab.analysis.cycling.overpotential_per_cycle`). NaN becomes ``null``.
     ``kw`` go to :func:`tfalab.io.load`.
@@ -121,6 +133,7 @@ def analyze_cycling(path: str | Path, out: str | Path, area: str | float | None 
         "last_retention": _plain(float(cap["retention"].iloc[-1])) if len(cap) else None,
         "cycles": _records(cap),
     }
+    summary["flags"] = _headline_flags(cap, summary)
     if over is not None:
         summary["overpotential"] = _records(over)
     out.parent.mkdir(parents=True, exist_ok=True)

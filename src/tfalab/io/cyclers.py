@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tfalab.analysis.cycling import REST_FRACTION, half_cycles_from_current
 from tfalab.celltest import _META_KEY, CURRENT, TIME, VOLTAGE, CellTest, _sidecar
 from tfalab.errors import CellTestError, DataFileError
 from tfalab.units import to_si
@@ -231,6 +232,7 @@ _DATETIME = ("datetime", "systime", "realtime", "dpttime", "absolutetime", "time
 _NAME_UNITS = {"amps": "a", "amp": "a", "volts": "v", "volt": "v", "amphr": "ah",
                "watthr": "wh"}
 _DISCHARGE_STATE = re.compile(r"(?i)^\s*d(?:\s*$|_|isch)|dchg|dischar")
+_CHARGE_STATE = re.compile(r"(?i)^\s*c(?:\s*$|_|harg)|chg|charg")
 
 
 def _split_header(col: Any) -> tuple[str, str | None]:
@@ -242,7 +244,7 @@ def _split_header(col: Any) -> tuple[str, str | None]:
         raw, unit = m.group(1), m.group(2)
     elif "/" in raw:
         left, right = raw.rsplit("/", 1)
-        if left and re.fullmatch(r"\s*[A-Za-zµμΩ°℃.·]+\s*", right):
+        if left and re.fullmatch(r"\s*(?:[A-Za-zµμΩ°℃.·]+|1)\s*", right):
             raw, unit = left, right
     name = re.sub(r"[\s_\-.]", "", raw.lower())
     if unit is not None:
@@ -303,15 +305,12 @@ def _map_columns(frame: pd.DataFrame, path: Path, fmt: str,
         raise DataFileError(f"{path}: {fmt} data lacks the required column(s) for "
                             f"{missing}; columns found: {[str(c) for c in frame.columns]}")
     info: dict[str, Any] = {"columns": used}
-    if frame.attrs.get("current_from"):
-        info["current_from"] = frame.attrs["current_from"]
+    for key in ("current_from", "impedance_rows_dropped"):
+        if frame.attrs.get(key):
+            info[key] = frame.attrs[key]
     state = next((c for c in frame.columns if parsed[c][0] in _STATE
                   and not pd.api.types.is_numeric_dtype(frame[c])), None)
-    if state is not None and not np.any(out[CURRENT] < 0):
-        dis = frame[state].astype(str).str.contains(_DISCHARGE_STATE).to_numpy()
-        if dis.any():
-            out[CURRENT] = np.where(dis, -np.abs(out[CURRENT]), out[CURRENT])
-            info["current_sign_from"] = str(state)
+    _orient_current(out, frame, state, info)
     stamp = next((c for c in frame.columns if parsed[c][0] in _DATETIME), None)
     if stamp is not None:
         first = pd.to_datetime(frame[stamp].iloc[:1], errors="coerce").iloc[0] \
@@ -319,6 +318,55 @@ def _map_columns(frame: pd.DataFrame, path: Path, fmt: str,
         if pd.notna(first):
             info["start_time"] = pd.Timestamp(first).isoformat()
     return out, info
+
+
+def _discharge_rows(out: dict[str, np.ndarray], frame: pd.DataFrame,
+                    state: Any) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Rows the file itself marks as discharge and as charge: by its step state ('D',
+    'discharge', 'DChg' ...) or, without one, by which capacity column grows."""
+    if state is not None:
+        text = frame[state].astype(str)
+        dis = text.str.contains(_DISCHARGE_STATE).to_numpy()
+        chg = text.str.contains(_CHARGE_STATE).to_numpy() & ~dis
+        if dis.any():
+            return dis, chg, str(state)
+    qc, qd = out.get("Charging Capacity / Ah"), out.get("Discharging Capacity / Ah")
+    if qc is not None and qd is not None and len(qc) > 1:
+        dqc = np.diff(qc, prepend=qc[0])
+        dqd = np.diff(qd, prepend=qd[0])
+        dis, chg = (dqd > 0) & ~(dqc > 0), (dqc > 0) & ~(dqd > 0)
+        if dis.any() and chg.any():
+            return dis, chg, "the growth of the charge and discharge capacity columns"
+    return None
+
+
+def _orient_current(out: dict[str, np.ndarray], frame: pd.DataFrame, state: Any,
+                    info: dict[str, Any]) -> None:
+    """Make positive current mean charge, whatever the file's convention.
+
+    Cyclers and formats disagree (BioLogic, Arbin and Neware: charge positive; some BDF
+    writers and PyBaMM: discharge positive; LAND and some CSV exports: always positive). Where
+    the file says which rows are discharge (a step state, or a discharge capacity that
+    grows), that decides: an unsigned current gets the discharge rows negated, and a signed
+    current whose discharge rows are mostly positive is flipped. The choice is recorded in
+    ``current_sign_from``.
+    """
+    i = out[CURRENT]
+    rows = _discharge_rows(out, frame, state)
+    if rows is None:
+        return
+    dis, chg, source = rows
+    flowing = np.abs(i) > REST_FRACTION * (np.nanmax(np.abs(i)) if len(i) else 0.0)
+    if not np.any(i < 0):
+        out[CURRENT] = np.where(dis, -np.abs(i), i)
+        info["current_sign_from"] = f"unsigned current, sign from {source}"
+        return
+    d, c = dis & flowing, chg & flowing
+    votes = np.sum(i[d] > 0) - np.sum(i[d] < 0) + np.sum(i[c] < 0) - np.sum(i[c] > 0)
+    if votes > 0.5 * (d.sum() + c.sum()):
+        out[CURRENT] = -i
+        info["current_sign_from"] = (f"the file's positive current is discharge ({source}); "
+                                     f"flipped so that positive is charge")
 
 
 # --- readers -------------------------------------------------------------------------------
@@ -335,7 +383,8 @@ def _read_mpr(path: Path, kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], di
         frame = pd.DataFrame(mpr.data)
     except Exception as exc:  # galvani raises ValueError, struct.error, NotImplementedError...
         raise _library_error(path, "biologic-mpr", exc) from None
-    cols, info = _map_columns(_biologic_current(frame, path), path, "biologic-mpr")
+    frame = _biologic_current(frame, path)
+    cols, info = _map_columns(frame, path, "biologic-mpr")
     stamp = getattr(mpr, "timestamp", None) or getattr(mpr, "startdate", None)
     if stamp is not None:
         info["start_time"] = stamp.isoformat()
@@ -346,17 +395,25 @@ def _read_mpr(path: Path, kw: dict[str, Any]) -> tuple[dict[str, np.ndarray], di
 def _biologic_current(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     """EC-Lab data without an ``I/mA`` column: the current from ``dq/mA.h`` (charge per
     interval / interval), or zero for open-circuit (OCV) records that hold no charge at all.
-    Impedance records (``freq/Hz`` set on most rows) are refused."""
+    Impedance records (``freq/Hz`` set on most rows) are refused; impedance points between
+    cycling steps (a GCPL with PEIS sweeps) are dropped, their number in
+    ``metadata["impedance_rows_dropped"]``."""
     names = {_split_header(c)[0]: c for c in frame.columns}
     for key in ("freq", "re(z)"):
         col = names.get(key)
         if col is None or not len(frame):
             continue
         f = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
-        if np.mean(np.nan_to_num(f) != 0) > 0.5:
+        eis = np.nan_to_num(f) != 0
+        if np.mean(eis) > 0.5:
             raise DataFileError(f"{path}: this is an impedance (EIS) record (frequency or "
                                 f"Re(Z) on most rows), not cycling data; use "
                                 f"`tfalab analyze eis`")
+        if eis.any():  # impedance sweeps between cycling steps: their current is AC, not DC
+            n_eis = int(eis.sum())
+            frame = frame.loc[~eis].reset_index(drop=True)
+            frame.attrs["impedance_rows_dropped"] = n_eis
+            names = {_split_header(c)[0]: c for c in frame.columns}
     if any(n in names for n in ("i", "<i>", "current")):
         return frame
     time = next((names[n] for n in ("time", "testtime") if n in names), None)
@@ -761,36 +818,13 @@ def _finish(cols: dict[str, np.ndarray], info: dict[str, Any], path: Path,
         raise DataFileError(str(exc)) from None
 
 
-#: current below this fraction of the largest |I| counts as rest when segmenting half-cycles
-REST_FRACTION = 1e-3
-
-
-def half_cycles_from_current(current: np.ndarray,
-                             rest_fraction: float = REST_FRACTION) -> np.ndarray:
-    """Per row: the half-cycle number (1, 2, ...) from the current's sign, 0 before the first.
-
-    A new half-cycle starts where the sign of the (non-rest) current changes; rests belong
-    to the half-cycle before them.
-
-    >>> half_cycles_from_current(np.array([0, 1, 1, 0, -1, -1, 0, 1.0])).tolist()
-    [0, 1, 1, 1, 2, 2, 2, 3]
-    """
-    i = np.asarray(current, dtype=float)
-    peak = np.nanmax(np.abs(i)) if len(i) else 0.0
-    if not peak > 0:
-        return np.zeros(len(i), dtype=np.int64)
-    sign = np.where(np.abs(i) > rest_fraction * peak, np.sign(i), 0.0)
-    active = np.flatnonzero(sign != 0)
-    change = np.zeros(len(i), dtype=np.int64)
-    if len(active):
-        s = sign[active]
-        change[active] = np.concatenate(([1], (s[1:] != s[:-1]).astype(np.int64)))
-    return np.cumsum(change)
 
 
 def _check_cycles(cols: dict[str, np.ndarray]) -> dict[str, Any]:
     """Keep the cycler's cycle labels only where they agree with the current's sign: each
-    labelled cycle may hold at most one charge and one discharge half-cycle. Otherwise
+    labelled cycle may hold at most one charge and one discharge half-cycle (the first one
+    more: a leading half-cycle before the first full cycle), counting only rows where current
+    flows (a rest may carry either label). Otherwise
     (constant labels over several cycles, labels that split or merge half-cycles) the cycles
     become pairs of consecutive half-cycles (as navani counts them), and the metadata says so.
     """
@@ -803,13 +837,18 @@ def _check_cycles(cols: dict[str, np.ndarray]) -> dict[str, Any]:
     if not np.all(np.isfinite(labels)):
         cols[CYCLE] = derived
         return {"cycle_labels": "cycler's cycle labels incomplete; cycles from the current"}
-    active = half > 0
+    i = np.abs(cols[CURRENT])
+    active = (half > 0) & (i > REST_FRACTION * (i.max() if len(i) else 0.0))  # rests: either
     if n_half < 2 or not active.any():
         return {}
     pairs = pd.DataFrame({"label": labels[active], "half": half[active]}).drop_duplicates()
-    per_label = pairs.groupby("label")["half"].nunique()
+    per_label = pairs.groupby("label", sort=False)["half"].nunique()
     halves_per_label = pairs.groupby("half")["label"].nunique()
-    if per_label.max() <= 2 and halves_per_label.max() <= 2:
+    # the first label may hold one extra, leading half-cycle (a pre-charged cell's first
+    # discharge, or a formation step, before the first full cycle)
+    allowed = np.full(len(per_label), 2)
+    allowed[0] = 3
+    if np.all(per_label.to_numpy() <= allowed) and halves_per_label.max() <= 2:
         return {}
     cols[CYCLE] = derived
     return {"cycle_labels": (f"cycler's cycle labels ({len(per_label)} distinct) disagree "

@@ -1,6 +1,7 @@
 """Equivalent-circuit fitting (impedance.py) and the Bode characteristic frequency.
 
-Part of :mod:`tfalab.analysis.eis` (import from there). SI inside (Ω, F, s, Hz, m²); the
+Part of :mod:`tfalab.analysis.eis` (import from there; the validity checks are in
+:mod:`tfalab.analysis.eis.validity`). SI inside (Ω, F, s, Hz, m²); the
 area-specific resistances in Ω·cm² are produced only by :attr:`EISFit.asr_ohm_cm2` and
 :meth:`EISFit.to_dict`, whose keys say so.
 
@@ -22,21 +23,25 @@ from typing import Any
 
 import numpy as np
 
-from tfalab.analysis.eis_drt import DRTResult, drt
-from tfalab.analysis.eis_io import Spectrum, high_frequency_intercept
+from tfalab.analysis.eis.drt import DRTResult, drt
+from tfalab.analysis.eis.io import Spectrum, high_frequency_intercept
+from tfalab.analysis.eis.validity import (  # noqa: F401  (KKResult: EISFit.kk)
+    KK_MAX_RESIDUAL,
+    KKResult,
+    _where,
+    check_spectrum,
+    kramers_kronig,
+)
 from tfalab.errors import FitError, ParameterError
 
 __all__ = [
     "DEFAULT_CIRCUIT",
     "EISFit",
-    "KKResult",
     "bode_peak_frequency",
-    "check_spectrum",
     "circuit_impedance",
     "fit_circuit",
     "fit_high_frequency_intercept",
     "initial_guess",
-    "kramers_kronig",
 ]
 
 #: Default circuit for a Li | Li6PS5Cl | Li symmetric cell: R0 electrolyte bulk (series),
@@ -54,144 +59,8 @@ _MAXFEV = 500  # trust-region iterations allowed (each also costs n Jacobian eva
 POOR_RESIDUAL = 0.05
 #: ... or when a parameter's relative standard error exceeds this.
 POOR_REL_UNCERTAINTY = 0.5
-#: Lin-KK check fails above this relative RMS residual (a clean spectrum gives ≪ 1 %).
-KK_MAX_RESIDUAL = 0.02
 _INSENSITIVE = 1e-3  # rms relative change of Z below which a parameter is not determined
 _TRY = "try another circuit, an initial guess (initial=) or a narrower frequency range"
-
-
-# --- data checks and the Kramers-Kronig test ----------------------------------------------------
-def _where(s: Spectrum) -> str:
-    src = s.metadata.get("source")
-    return f"spectrum from {src}" if src else "spectrum"
-
-
-def check_spectrum(spectrum: Spectrum) -> None:
-    """Raise :class:`~tfalab.errors.FitError` when a spectrum cannot be analysed at all:
-    repeated frequencies (two sweeps in one file?) or zero impedance (|Z| weights the fits).
-
-    >>> import numpy as np
-    >>> try:
-    ...     check_spectrum(Spectrum(np.array([1.0, 1.0, 2.0]), np.array([1.0, 1.0, 2.0])))
-    ... except FitError as exc:
-    ...     print(str(exc)[:40])
-    spectrum: frequency 1 Hz appears 2 times
-    """
-    f = spectrum.frequency
-    vals, counts = np.unique(f, return_counts=True)
-    if np.any(counts > 1):
-        k = int(np.argmax(counts > 1))
-        n_dup = int((counts > 1).sum())
-        raise FitError(
-            f"{_where(spectrum)}: frequency {vals[k]:g} Hz appears {counts[k]} times; "
-            f"{n_dup} frequencies are repeated (several sweeps in one file?): split the sweeps "
-            f"or average/drop the repeated points"
-        )
-    zero = np.abs(spectrum.impedance) == 0
-    if zero.all():
-        raise FitError(f"{_where(spectrum)}: the impedance is zero at every frequency (no data)")
-    if zero.any():
-        raise FitError(
-            f"{_where(spectrum)}: Z = 0 at {int(zero.sum())} frequencies "
-            f"(first {f[np.argmax(zero)]:g} Hz); drop those points"
-        )
-
-
-@dataclass(frozen=True)
-class KKResult:
-    """Lin-KK validity test (impedance.py ``linKK``, Schönleber et al. 2014).
-
-    ``residual`` relative RMS of |Z_KK − Z|/|Z|, ``max_residual`` its largest point,
-    ``n_rc`` the number of RC elements, ``passed`` = residual ≤ :data:`KK_MAX_RESIDUAL`.
-    """
-
-    residual: float
-    max_residual: float
-    n_rc: int
-    mu: float
-    passed: bool
-    residuals_real: np.ndarray = field(repr=False)
-    residuals_imag: np.ndarray = field(repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "passed": bool(self.passed),
-            "status": "ok" if self.passed else "poor",
-            "relative_residual": float(self.residual),
-            "max_relative_residual": float(self.max_residual),
-            "threshold": KK_MAX_RESIDUAL,
-            "n_rc": int(self.n_rc),
-            "mu": float(self.mu),
-        }
-
-    @property
-    def warning(self) -> str | None:
-        if self.passed:
-            return None
-        return (
-            f"Kramers-Kronig (lin-KK) check failed: residual {100 * self.residual:.2g} % rms "
-            f"(max {100 * self.max_residual:.2g} %) > {100 * KK_MAX_RESIDUAL:g} %; the data "
-            f"are noisy, drifting (not stationary), non-linear or hold artefacts"
-        )
-
-
-def kramers_kronig(spectrum: Spectrum, c: float = 0.85, max_rc: int = 100) -> KKResult:
-    """Lin-KK test of a spectrum (impedance.py ``validation.linKK``, complex fit with a series
-    capacitance). Raises :class:`~tfalab.errors.FitError` when it cannot run.
-
-    >>> import numpy as np
-    >>> f = np.logspace(4, -2, 40)
-    >>> kramers_kronig(Spectrum(f, 5 + 10 / (1 + 2j * np.pi * f * 1e-2))).passed
-    True
-    """
-    import contextlib
-    import io
-
-    from impedance import validation
-
-    s = spectrum.sorted()
-    check_spectrum(s)
-    if s.n < 5:
-        raise FitError(f"{_where(s)}: the Kramers-Kronig check needs at least 5 points")
-    # impedance.py 1.7 builds a string with repr(np.float64) that numpy >= 2 writes "np.float64(.)"
-    validation.circuit_elements.setdefault("np", np)
-
-    def run(cut: float | None, m_max: int) -> tuple[int, float, np.ndarray, np.ndarray]:
-        try:
-            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-                warnings.simplefilter("ignore")
-                m, mu, _zk, rr, ri = validation.linKK(
-                    s.frequency, s.impedance, c=cut, max_M=m_max, fit_type="complex",
-                    add_cap=True,
-                )
-        except Exception as exc:  # impedance.py evaluates generated code
-            raise FitError(f"{_where(s)}: Kramers-Kronig check failed to run ({exc})") from exc
-        return int(m), float(mu), np.asarray(rr, dtype=float), np.asarray(ri, dtype=float)
-
-    def rms(rr: np.ndarray, ri: np.ndarray) -> float:
-        return float(np.sqrt(np.mean(rr**2 + ri**2)))
-
-    m, mu, rr, ri = run(c, max_rc)
-    if rms(rr, ri) > KK_MAX_RESIDUAL:
-        # the mu criterion stops early on smooth, low-noise data: retry with ~5 RC per decade
-        # of frequency (fewer than half the points, so artefacts are not fitted away)
-        decades = math.log10(s.f_max / s.f_min)
-        m_fix = int(np.clip(round(5 * decades), 3, max(s.n // 2, 3)))
-        if m_fix > m:
-            alt = run(None, m_fix)
-            if rms(alt[2], alt[3]) < rms(rr, ri):
-                m, mu, rr, ri = alt
-    r = np.hypot(rr, ri)
-    rms_ = rms(rr, ri)
-    return KKResult(
-        residual=rms_,
-        max_residual=float(r.max()),
-        n_rc=m,
-        mu=mu,
-        passed=bool(rms_ <= KK_MAX_RESIDUAL),
-        residuals_real=rr,
-        residuals_imag=ri,
-    )
 
 
 # --- circuit helpers --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import nnls
 
-from tfalab.analysis.eis_io import Spectrum
+from tfalab.analysis.eis.io import Spectrum
 from tfalab.errors import FitError, ParameterError
 
 __all__ = ["DRTPeak", "DRTResult", "drt"]
@@ -170,7 +170,7 @@ def drt(
     s = spectrum.sorted()
     if s.n < 5:
         raise FitError(f"DRT needs at least 5 points (spectrum has {s.n})")
-    from tfalab.analysis.eis_fit import check_spectrum  # here: eis_fit imports this module
+    from tfalab.analysis.eis.validity import check_spectrum
 
     check_spectrum(s)
     w = s.omega

@@ -1,18 +1,6 @@
-"""Electrochemical impedance spectroscopy of Li | solid electrolyte | Li cells.
+"""The one-call EIS report (:func:`analyze`) and in-situ series (:func:`resistance_series`).
 
-Read spectra from instrument files (:func:`read_spectrum`), fit an equivalent circuit
-(:func:`fit_circuit`, default :data:`DEFAULT_CIRCUIT` = bulk + grain boundary + interface +
-finite Warburg), find the Bode characteristic frequency (:func:`bode_peak_frequency`), compute
-the distribution of relaxation times (:func:`drt`), follow the interfacial resistance through a
-series of in-situ spectra (:func:`resistance_series`) and write a one-file report
-(:func:`analyze`). Units are SI inside (Hz, Ω, m², s, F); area-specific resistances in Ω·cm²
-appear only in outputs whose names end in ``_ohm_cm2``. Method notes: ``docs/eis.md``.
-
->>> import numpy as np
->>> f = np.logspace(5, -2, 50)
->>> s = Spectrum(f, circuit_impedance("R0-p(R1,C1)", [5.0, 10.0, 1e-4], f), area=1e-4)
->>> round(high_frequency_intercept(s), 2), round(bode_peak_frequency(s))  # 1/(2π·1 ms)
-(5.0, 159)
+Part of :mod:`tfalab.analysis.eis` (import from there).
 """
 
 from __future__ import annotations
@@ -27,51 +15,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tfalab.analysis.eis_drt import LAMBDA_GRID, DRTPeak, DRTResult, drt
-from tfalab.analysis.eis_fit import (
+from tfalab.analysis.eis.drt import DRTResult, drt
+from tfalab.analysis.eis.fit import (
     DEFAULT_CIRCUIT,
     POOR_RESIDUAL,
     EISFit,
     KKResult,
     bode_peak_frequency,
     check_spectrum,
-    circuit_impedance,
     fit_circuit,
     fit_high_frequency_intercept,
     initial_guess,
     kramers_kronig,
 )
-from tfalab.analysis.eis_io import (
-    FORMATS,
+from tfalab.analysis.eis.io import (
     Spectrum,
     _area_si,
-    high_frequency_intercept,
     read_spectrum,
 )
 from tfalab.errors import FitError, ParameterError, TfalabError
 
-__all__ = [
-    "DEFAULT_CIRCUIT",
-    "FORMATS",
-    "LAMBDA_GRID",
-    "DRTPeak",
-    "DRTResult",
-    "EISFit",
-    "KKResult",
-    "Spectrum",
-    "analyze",
-    "bode_peak_frequency",
-    "check_spectrum",
-    "circuit_impedance",
-    "drt",
-    "fit_circuit",
-    "fit_high_frequency_intercept",
-    "high_frequency_intercept",
-    "initial_guess",
-    "kramers_kronig",
-    "read_spectrum",
-    "resistance_series",
-]
+__all__ = ["analyze", "resistance_series"]
 
 
 def _num(x: float | None) -> float | None:
@@ -116,6 +80,7 @@ def resistance_series(
     ``error`` (empty, or why the fit/peak failed; the row then holds NaN).
 
     >>> import numpy as np
+    >>> from tfalab.analysis.eis import Spectrum, circuit_impedance
     >>> f = np.logspace(4, -2, 40)
     >>> zs = [circuit_impedance("R0-p(R1,C1)", [5.0, r, 1e-2], f) for r in (10.0, 20.0)]
     >>> df = resistance_series([Spectrum(g, z) for g, z in [(f, zs[0]), (f, zs[1])]],
@@ -254,6 +219,7 @@ def analyze(
 
     >>> import tempfile, pathlib
     >>> import numpy as np
+    >>> from tfalab.analysis.eis import circuit_impedance
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> f = np.logspace(5, -2, 50)
     >>> z = circuit_impedance("R0-p(R1,C1)", [5.0, 10.0, 1e-4], f)

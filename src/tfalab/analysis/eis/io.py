@@ -25,11 +25,13 @@ from tfalab.errors import DataFileError, ParameterError
 __all__ = ["FORMATS", "Spectrum", "high_frequency_intercept", "read_spectrum"]
 
 #: File formats :func:`read_spectrum` understands (``format=`` values). ``"csv"`` is a plain
-#: table of frequency, Z', Z'' (header optional); the others are impedance.py's instrument readers.
+#: table of frequency, Z', Z'' (header optional); ``"biologic-mpr"`` is EC-Lab's binary file
+#: (read by galvani); the others are impedance.py's instrument readers.
 FORMATS = (
     "csv",
     "gamry",
     "biologic",
+    "biologic-mpr",
     "autolab",
     "parstat",
     "zplot",
@@ -269,9 +271,56 @@ def _header_metadata(fmt: str, text: str) -> dict[str, Any]:
     return meta
 
 
-#: formats :func:`read_spectrum` recognises from a file's content
-_DETECTED = ("biologic", "gamry", "versastudio", "zplot", "autolab", "chinstruments", "parstat",
-             "csv")
+#: text formats :func:`read_spectrum` recognises from a file's content (BioLogic ``.mpr`` by
+#: its magic bytes)
+_DETECTED = ("biologic", "gamry", "versastudio", "zplot", "autolab",
+             "chinstruments", "parstat", "csv")
+
+
+_MPR_MAGIC = b"BIO-LOGIC MODULAR FILE"
+
+
+def _split_sweeps(f: np.ndarray) -> np.ndarray:
+    """Per point: which frequency sweep it belongs to (a new one starts where the frequency
+    jumps back by more than a factor of 2 against the sweep's direction)."""
+    if f.size < 3:
+        return np.zeros(f.size, dtype=int)
+    lf = np.log10(f)
+    direction = np.sign(np.median(np.diff(lf))) or -1.0
+    back = (np.diff(lf) * direction) < -math.log10(2.0)
+    return np.concatenate(([0], np.cumsum(back)))
+
+
+def _read_mpr(p: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """BioLogic EC-Lab binary ``.mpr`` (PEIS/GEIS) via galvani; the first sweep of the file."""
+    from galvani import BioLogic
+
+    try:
+        data = BioLogic.MPRfile(p).data
+    except Exception as exc:  # galvani raises anything for damaged files
+        raise DataFileError(
+            f"{p}: cannot read as a BioLogic .mpr file (damaged, truncated or an EC-Lab "
+            f"version galvani does not know): {type(exc).__name__}: {exc}"
+        ) from exc
+    names = data.dtype.names or ()
+    if not {"freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm"} <= set(names):
+        raise DataFileError(
+            f"{p}: this BioLogic .mpr holds no impedance data (no 'freq/Hz', 'Re(Z)/Ohm', "
+            f"'-Im(Z)/Ohm' columns; it has {list(names)[:8]}): a cycling file? "
+            f"Use 'tfalab analyze cycling' for it"
+        )
+    f = np.asarray(data["freq/Hz"], dtype=float)
+    z = np.asarray(data["Re(Z)/Ohm"], dtype=float) - 1j * np.asarray(data["-Im(Z)/Ohm"],
+                                                                          dtype=float)
+    keep = f > 0  # EC-Lab writes frequency 0 for the non-EIS points of a combined technique
+    f, z = f[keep], z[keep]
+    sweep = _split_sweeps(f)
+    meta: dict[str, Any] = {"n_spectra": int(sweep.max()) + 1 if f.size else 0}
+    if meta["n_spectra"] > 1:
+        meta["note"] = (f"the file holds {meta['n_spectra']} frequency sweeps; the first is "
+                        f"analysed")
+        f, z = f[sweep == 0], z[sweep == 0]
+    return f, z, meta
 
 
 def _read_as(p: str, text: str, fmt: str) -> tuple[np.ndarray, np.ndarray]:
@@ -288,6 +337,29 @@ def _read_as(p: str, text: str, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(f, dtype=float), np.asarray(z, dtype=complex)
 
 
+def _read_text(p: str, text: str, format: str | None) -> tuple[np.ndarray, np.ndarray, str]:
+    fmt = format or _sniff(text)
+    tried = [fmt] if fmt else list(_DETECTED)
+    if fmt is None:
+        raise DataFileError(
+            f"{p}: unknown impedance file format (tried: {', '.join(_DETECTED)}; "
+            f"a table needs a header naming frequency, Z' and Z'' columns); "
+            f"pass format= (--format) one of {', '.join(FORMATS)}"
+        )
+    try:
+        f, z = _read_as(p, text, fmt)
+    except DataFileError as exc:
+        if format is not None or fmt == "csv":
+            raise
+        try:  # detected an instrument but its reader failed: a plain table after all?
+            f, z = _read_csv(p, text)
+            fmt = "csv"
+        except DataFileError:
+            tried.append("csv")
+            raise DataFileError(f"{exc} (formats tried: {', '.join(tried)})") from exc
+    return f, z, fmt
+
+
 def read_spectrum(
     path: str | os.PathLike[str],
     format: str | None = None,
@@ -296,7 +368,8 @@ def read_spectrum(
     """Read an impedance spectrum from a file.
 
     ``format`` is one of :data:`FORMATS`; ``None`` detects it from the content (BioLogic
-    ``.mpt``, Gamry ``.DTA``, ZPlot ``.z`` with or without comments, Autolab and Parstat text
+    ``.mpt`` and binary ``.mpr`` (the first sweep; ``metadata["n_spectra"]`` counts them),
+    Gamry ``.DTA``, ZPlot ``.z`` with or without comments, Autolab and Parstat text
     exports, CH Instruments, VersaStudio, and any table whose header names frequency, Z' and
     Z'' columns).
     A plain CSV without header holds frequency (Hz), Z' (Ω), Z'' (Ω) as impedance.py's
@@ -325,30 +398,18 @@ def read_spectrum(
         raise DataFileError(f"{p}: cannot open ({exc.strerror or exc})") from exc
     if not raw.strip():
         raise DataFileError(f"{p}: file is empty")
-    if b"\x00" in raw[:4096]:
+    mpr_meta: dict[str, Any] = {}
+    if format == "biologic-mpr" or (format is None and raw.startswith(_MPR_MAGIC)):
+        f, z, mpr_meta = _read_mpr(p)
+        fmt = "biologic-mpr"
+        text = ""
+    elif b"\x00" in raw[:4096]:
         raise DataFileError(
             f"{p}: binary file, not an impedance text export (known: {', '.join(FORMATS)})"
         )
-    text = raw.decode("latin-1")
-    fmt = format or _sniff(text)
-    tried = [fmt] if fmt else list(_DETECTED)
-    if fmt is None:
-        raise DataFileError(
-            f"{p}: unknown impedance file format (tried: {', '.join(_DETECTED)}; "
-            f"a table needs a header naming frequency, Z' and Z'' columns); "
-            f"pass format= (--format) one of {', '.join(FORMATS)}"
-        )
-    try:
-        f, z = _read_as(p, text, fmt)
-    except DataFileError as exc:
-        if format is not None or fmt == "csv":
-            raise
-        try:  # detected an instrument but its reader failed: a plain table after all?
-            f, z = _read_csv(p, text)
-            fmt = "csv"
-        except DataFileError:
-            tried.append("csv")
-            raise DataFileError(f"{exc} (formats tried: {', '.join(tried)})") from exc
+    else:
+        text = raw.decode("latin-1")
+        f, z, fmt = _read_text(p, text, format)
     if f.size == 0:
         raise DataFileError(f"{p}: no impedance data points in the file ({fmt} format)")
     bad = ~(np.isfinite(f) & np.isfinite(z))
@@ -359,7 +420,8 @@ def read_spectrum(
         )
     if np.any(f <= 0):
         raise DataFileError(f"{p}: frequencies must be > 0 Hz (found {f.min():g} Hz)")
-    meta = {"source": p, "file": name, "format": fmt, **_header_metadata(fmt, text)}
+    meta = {"source": p, "file": name, "format": fmt, **mpr_meta,
+            **(_header_metadata(fmt, text) if text else {})}
     try:
         return Spectrum(f, z, _area_si(area), meta)
     except ParameterError as exc:
