@@ -693,3 +693,51 @@ def make_protocol(spec: ProtocolSpec) -> Protocol:
         return Sequence(spec)
     raise ProtocolError(f"cannot make a protocol from {spec!r}; give a string such as "
                         f"{ACCEPTED_FORMS[0]!r}, a dict from to_dict(), or a Protocol")
+
+
+# --- full cells -------------------------------------------------------------------------
+_RATE = r"(\d*\.?\d+)\s*c"
+
+
+@dataclass(frozen=True)
+class FullProtocol:
+    """A full-cell protocol: blocks of (C-rate, number of cycles), run in order; each
+    half-cycle is constant current to the cathode's cut-off voltage (C-rates of the cell's
+    nominal capacity)."""
+
+    blocks: tuple[tuple[float, int], ...]
+
+    @classmethod
+    def parse(cls, text: str | FullProtocol | dict[str, Any]) -> FullProtocol:
+        """``"cycle 1C for 420 cycles"``, ``"cycle 0.2C x 40"``, ``"rate 0.2C,1C,5C x 5"``.
+
+        >>> FullProtocol.parse("rate 0.2C,1C x 2").blocks
+        ((0.2, 2), (1.0, 2))
+        """
+        if isinstance(text, FullProtocol):
+            return text
+        if isinstance(text, dict):
+            return cls(tuple((float(c), int(n)) for c, n in text["blocks"]))
+        s = str(text).strip().lower()
+        m = re.fullmatch(rf"cycle\s+{_RATE}\s+(?:for\s+(\d+)\s+cycles?|x\s*(\d+))", s)
+        if m:
+            return cls(((float(m.group(1)), int(m.group(2) or m.group(3))),))
+        m = re.fullmatch(rf"rate\s+((?:{_RATE}\s*,\s*)*{_RATE})\s+x\s*(\d+)", s)
+        if m:
+            rates = [float(r) for r in re.findall(r"(\d*\.?\d+)\s*c", m.group(1))]
+            return cls(tuple((r, int(m.group(m.lastindex))) for r in rates))
+        raise ProtocolError(f"unknown full-cell protocol {text!r}; write e.g. "
+                            "'cycle 1C for 420 cycles', 'cycle 0.2C x 40' or "
+                            "'rate 0.2C,0.5C,1C,2C,5C x 5'")
+
+    def __post_init__(self) -> None:
+        for c, n in self.blocks:
+            if not (c > 0 and n >= 1):
+                raise ProtocolError(f"C-rate must be > 0 and cycles >= 1, got {c}C x {n}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"blocks": [list(b) for b in self.blocks]}
+
+    @property
+    def n_cycles(self) -> int:
+        return sum(n for _, n in self.blocks)

@@ -212,6 +212,6 @@ def cathode_parameters(cathode: CathodeComposite) -> dict[str, Any]:
         "Cathode interphase growth constant [Ohm.m2.s-0.5]": growth,
         "Cathode initial interphase resistance [Ohm.m2]": 1e-5,
         "Cathode initial lithiation": 1e-4 if not cathode.lithiated else 1 - 1e-4,
-        "Lower cut-off voltage [V]": c["lower_cutoff"],
-        "Upper cut-off voltage [V]": c["upper_cutoff"],
+        "Lower voltage cut-off [V]": c["lower_cutoff"],
+        "Upper voltage cut-off [V]": c["upper_cutoff"],
     }

@@ -20,9 +20,9 @@ parabolically in time. Equations: ``docs/full-cell-model.md``.
 >>> import pybamm
 >>> from tfalab.cell.full_parameters import full_parameters
 >>> p = {**full_parameters("tfa", "fes2", "2.17 mg/cm2"), "Current function [A]": 5e-4}
+>>> p["Lower voltage cut-off [V]"] = 1.0  # discharge to 1.0 V
 >>> sim = pybamm.Simulation(FullCell(), parameter_values=pybamm.ParameterValues(p))
->>> cut = {"Direction": 1.0, "Cut-off voltage [V]": 1.0}  # discharge to 1.0 V
->>> v = sim.solve([0, 3600], inputs=cut)["Voltage [V]"].entries
+>>> v = sim.solve([0, 3600])["Voltage [V]"].entries
 >>> bool(1.5 < v[-1] < 2.1 < v[0])
 True
 """
@@ -35,13 +35,15 @@ import numpy as np
 import pybamm
 
 from tfalab.cell import physics as ph
+from tfalab.cell.citations import register_citations
+from tfalab.cell.standard import PYBAMM_OPTIONS, add_counters, add_voltage_components
 from tfalab.cell.submodel import AnodeInterface, Params
 from tfalab.constants import FARADAY, GAS_CONSTANT
 
 X = ph.PYBAMM
-#: dimensionless depth in the composite cathode (0 at the separator, 1 at the current collector)
+#: depth in the composite cathode (m; 0 at the separator, its thickness at the current collector)
 X_C = pybamm.SpatialVariable("x_c", domain=["cathode"], coord_sys="cartesian")
-#: dimensionless radius of the cathode particles (0 at the centre, 1 at the surface)
+#: radius in the cathode particles (m; 0 at the centre)
 R_C = pybamm.SpatialVariable("r_c", domain=["cathode particle"],
                              auxiliary_domains={"secondary": ["cathode"]},
                              coord_sys="spherical polar")
@@ -85,6 +87,9 @@ class FullCell(pybamm.BaseModel):
         lost = pybamm.Variable("Lost cathode Li [C.m-2]", scale=1e3)
         radius = p["Cathode particle radius [m]"]
         length = p["Cathode thickness [m]"]
+
+        def mean(f: Any) -> Any:  # average over the composite's thickness
+            return pybamm.Integral(f, X_C) / length
         diff = ph.arrhenius(p, p["Cathode diffusivity [m2.s-1]"],
                             p["Cathode diffusion activation energy [J.mol-1]"],
                             p["Cathode reference temperature [K]"], X)
@@ -108,27 +113,27 @@ class FullCell(pybamm.BaseModel):
         eta = dphi - (ocp - hyst)
         j = -2 * j0_eff * pybamm.sinh(FARADAY * eta / (2 * GAS_CONSTANT * t_k))
 
-        self.rhs[theta] = diff / radius**2 * pybamm.div(pybamm.grad(theta))
+        self.rhs[theta] = diff * pybamm.div(pybamm.grad(theta))
         self.boundary_conditions[theta] = {
             "left": (pybamm.Scalar(0), "Neumann"),
-            "right": (j * radius / (FARADAY * diff * c_max), "Neumann"),
+            "right": (j / (FARADAY * diff * c_max), "Neumann"),
         }
         self.initial_conditions[theta] = p["Cathode initial lithiation"]
-        # single-ion LPSCl in the composite, ionic current i_e = (σ_c/L) ∂Δφ/∂x (x = depth/L):
-        # a C ∂Δφ/∂t = ∂i_e/∂x + a j; all of i_ion enters at the separator, none leaves at the
-        # current collector
+        # single-ion LPSCl in the composite, ionic current i_e = σ_c ∂Δφ/∂x (x: depth, m):
+        # (a C / L) ∂Δφ/∂t = ∂i_e/∂x + a j / L (a: m² of particle surface per m² of cell);
+        # all of i_ion enters at the separator, none leaves at the current collector
         cap_dl = p["Cathode double-layer capacitance [F.m-2]"] * area0
-        self.rhs[dphi] = (sigma_c / length * pybamm.div(pybamm.grad(dphi))
+        self.rhs[dphi] = (sigma_c * length * pybamm.div(pybamm.grad(dphi))
                           + surface * j) / cap_dl
         self.boundary_conditions[dphi] = {
-            "left": (i_ion * length / sigma_c, "Neumann"),
+            "left": (i_ion / sigma_c, "Neumann"),
             "right": (pybamm.Scalar(0), "Neumann"),
         }
         dphi0 = pybamm.FunctionParameter("Cathode OCP [V]",
                                          {"Cathode lithiation": p["Cathode initial lithiation"]})
         self.initial_conditions[dphi] = dphi0
         phi_c = pybamm.BoundaryValue(dphi, "left")  # cathode vs the LPSCl at the separator
-        double_layer = -cap_dl * pybamm.Integral(dphi - dphi0, X_C)  # C/m², Li+ held there
+        double_layer = -cap_dl * mean(dphi - dphi0)  # C/m², Li+ held there
 
         # loss of active material: contact loss per cycled volumetric strain (relieved by
         # pressure) and a first-order, time-driven chemical loss of the active interfaces
@@ -141,7 +146,7 @@ class FullCell(pybamm.BaseModel):
                   * pybamm.AbsoluteValue(i_ion) / capacity) - chem * eps
         self.rhs[eps] = d_eps
         self.initial_conditions[eps] = pybamm.Scalar(1.0)
-        theta_avg = pybamm.Integral(pybamm.Integral(theta, R_C) * (3 / (4 * np.pi)), X_C)
+        theta_avg = mean(pybamm.Integral(theta, R_C) * (3 / (4 * np.pi * radius**3)))
         self.rhs[lost] = -d_eps * theta_avg * capacity
         self.initial_conditions[lost] = pybamm.Scalar(0.0)
         k = p["Cathode interphase growth constant [Ohm.m2.s-0.5]"]
@@ -149,19 +154,18 @@ class FullCell(pybamm.BaseModel):
         self.initial_conditions[r_ci] = p["Cathode initial interphase resistance [Ohm.m2]"]
 
         # --- voltage --------------------------------------------------------------------------
-        theta_surf_avg = pybamm.Integral(theta_s, X_C)
+        theta_surf_avg = mean(theta_s)
         ocp_avg = pybamm.FunctionParameter("Cathode OCP [V]",
                                            {"Cathode lithiation": theta_surf_avg})
-        eta_c = pybamm.Integral(-eta, X_C)  # mean kinetic overpotential (> 0 on discharge)
+        eta_c = mean(-eta)  # mean kinetic overpotential (> 0 on discharge)
         voltage = (phi_c - i_ion * (r_sep + r_ci) - anode.overpotential(i_ion)) * ionic
         anode.add_to(self, i_ion, pressure, i)
 
-        direction = pybamm.InputParameter("Direction")
-        cutoff = pybamm.InputParameter("Cut-off voltage [V]")
         cathode_li = eps * theta_avg * capacity + lost + double_layer
         self.variables.update({
             "Time [s]": pybamm.t, "Time [h]": pybamm.t / 3600,
             "Current [A]": current, "Current function [A]": current,
+            "Current variable [A]": current,
             "Current density [A.m-2]": i, "Ionic current density [A.m-2]": i_ion,
             "Voltage [V]": voltage, "Battery voltage [V]": voltage,
             "Open-circuit voltage [V]": ocp_avg,
@@ -180,16 +184,36 @@ class FullCell(pybamm.BaseModel):
             "Shunt fraction": 1 - ionic,
             "Ambient temperature [K]": t_k,
         })
+        # what every PyBaMM battery model offers: counters, power, C-rate, voltage components
+        add_counters(self, current, voltage, p.Q)
+        ocv_bulk = pybamm.FunctionParameter("Cathode OCP [V]", {"Cathode lithiation": theta_avg})
+        conc = ocp_avg - ocv_bulk
+        reaction = -(anode.overpotential(i_ion) + eta_c) * ionic
+        contact = -i_ion * r_ci * ionic
+        add_voltage_components(self, ocv_bulk, {
+            "Battery particle concentration overpotential [V]": conc,
+            "X-averaged battery reaction overpotential [V]": reaction,
+            "Contact overpotential [V]": contact,
+            # the rest: separator and composite ionic drops, hysteresis, the shunt's share
+            "X-averaged battery electrolyte ohmic losses [V]":
+                voltage - ocv_bulk - conc - reaction - contact,
+        })
+        self.options = dict(PYBAMM_OPTIONS)
+        register_citations()
         self.events += [
             pybamm.Event("Short circuit", thickness - span),
-            pybamm.Event("Voltage cut-off [experiment]", direction * (voltage - cutoff)),
+            pybamm.Event("Minimum voltage [V]", voltage - p["Lower voltage cut-off [V]"]),
+            pybamm.Event("Maximum voltage [V]", p["Upper voltage cut-off [V]"] - voltage),
         ]
 
     @property
     def default_geometry(self) -> pybamm.Geometry:
-        unit = {"min": pybamm.Scalar(0), "max": pybamm.Scalar(1)}
-        return pybamm.Geometry({"cathode": {X_C: dict(unit)},
-                                "cathode particle": {R_C: dict(unit)}})
+        zero = pybamm.Scalar(0)
+        return pybamm.Geometry({
+            "cathode": {X_C: {"min": zero, "max": pybamm.Parameter("Cathode thickness [m]")}},
+            "cathode particle": {R_C: {"min": zero,
+                                       "max": pybamm.Parameter("Cathode particle radius [m]")}},
+        })
 
     @property
     def default_submesh_types(self) -> dict[str, Any]:
@@ -205,8 +229,18 @@ class FullCell(pybamm.BaseModel):
         return {"cathode": pybamm.FiniteVolume(), "cathode particle": pybamm.FiniteVolume()}
 
     @property
-    def summary_variables(self) -> list[str]:
-        return []
+    def default_quick_plot_variables(self) -> list[Any]:
+        return ["Voltage [V]", "Current [A]", "Cathode lithiation",
+                "Cathode interfacial potential [V]",
+                ["Cathode surface lithiation", "Cathode average lithiation"],
+                ["Anode utilisation", "Anode contact fraction", "Cathode active fraction"]]
+
+    @property
+    def summary_variables(self) -> list[str]:  # the last value of each Experiment cycle
+        return ["Discharge capacity [A.h]", "Throughput capacity [A.h]",
+                "Cathode active fraction", "Lost cathode Li [C.m-2]",
+                "Cathode interphase resistance [Ohm.m2]", "Anode utilisation",
+                "Anode contact fraction", "Filament length [m]", "Intrusion depth [m]"]
 
     @property
     def default_parameter_values(self) -> pybamm.ParameterValues:

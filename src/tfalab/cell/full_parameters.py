@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tfalab.anode import CompositeAnode
-from tfalab.cell.cathodes import cathode_constant, cathode_parameters
+from tfalab.cell.cathodes import cathode_constant, cathode_kind, cathode_parameters
 from tfalab.cell.parameters import apply_overrides, symmetric_parameters
 from tfalab.design import CathodeComposite, make_cathode
 from tfalab.errors import CapacityError, ParameterError
@@ -33,6 +33,20 @@ def make_full_cathode(cathode: str | CathodeComposite, loading: str | float | No
     return make_cathode(kind, loading, porosity=porosity)
 
 
+def nominal_areal_capacity(cathode: CathodeComposite) -> float:
+    """C/m² of the cathode on which C-rates are counted: FeS2 at its theoretical specific
+    capacity, NCM at ``ncm.c_rate_capacity`` (``data/cathodes.toml``).
+
+    >>> round(nominal_areal_capacity(make_full_cathode("fes2", "2.17 mg/cm2")) / 36000, 2)
+    1.94
+    """
+    from tfalab.materials import get_phase
+
+    basis = (get_phase("FeS2").specific_capacity if cathode_kind(cathode) == "fes2"
+             else cathode_constant("ncm.c_rate_capacity"))
+    return cathode.loading * basis
+
+
 def full_parameters(anode: str | CompositeAnode = "tfa", cathode: str | CathodeComposite = "fes2",
                     loading: str | float | None = None, pressure: str | float = "40 MPa",
                     temperature: str | float = "80 degC", area: str | float | None = None,
@@ -46,7 +60,10 @@ def full_parameters(anode: str | CompositeAnode = "tfa", cathode: str | CathodeC
     """
     base = symmetric_parameters(anode, pressure, temperature, area, build=build)
     cat = make_full_cathode(cathode, loading)
-    out = {**base, **cathode_parameters(cat)}
+    out = {**base, **cathode_parameters(cat),
+           # the basis of C-rates: the cathode's nominal capacity (as FullProtocol's)
+           "Nominal cell capacity [A.h]": nominal_areal_capacity(cat)
+           * base["Electrode area [m2]"] / 3600.0}
     li, need = out["Anode free-Li capacity [C.m-2]"], out["Cathode capacity [C.m-2]"]
     if not cat.lithiated and need > li:
         raise CapacityError(

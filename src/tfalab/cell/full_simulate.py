@@ -21,27 +21,29 @@ True
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pybamm
 
 from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
 from tfalab.cell.builds import load_build
-from tfalab.cell.cathodes import cathode_constant, cathode_kind
+from tfalab.cell.cathodes import cathode_kind
 from tfalab.cell.config import SerialisableConfig
 from tfalab.cell.full import FullCell
-from tfalab.cell.full_parameters import full_parameters, make_full_cathode
+from tfalab.cell.full_parameters import (
+    full_parameters,
+    make_full_cathode,
+    nominal_areal_capacity,
+)
 from tfalab.cell.parameters import make_anode
-from tfalab.cell.stepping import Built, build
+from tfalab.cell.stepping import Built, Step, Trace, build, held, run_steps
 from tfalab.celltest import CellTest
-from tfalab.errors import ProtocolError, SimulationError
-from tfalab.materials import get_phase
+from tfalab.protocols import FullProtocol
 from tfalab.units import to_si
 
 COLUMNS = {
@@ -62,47 +64,6 @@ COLUMNS = {
     "Intrusion Depth / m": "Intrusion depth [m]",
     "Shunt Fraction / 1": "Shunt fraction",
 }
-
-_RATE = r"(\d*\.?\d+)\s*c"
-
-
-@dataclass(frozen=True)
-class FullProtocol:
-    """Blocks of (C-rate, number of cycles), run in order."""
-
-    blocks: tuple[tuple[float, int], ...]
-
-    @classmethod
-    def parse(cls, text: str | FullProtocol | dict[str, Any]) -> FullProtocol:
-        """``"cycle 1C for 420 cycles"``, ``"cycle 0.2C x 40"``, ``"rate 0.2C,1C,5C x 5"``."""
-        if isinstance(text, FullProtocol):
-            return text
-        if isinstance(text, dict):
-            return cls(tuple((float(c), int(n)) for c, n in text["blocks"]))
-        s = str(text).strip().lower()
-        m = re.fullmatch(rf"cycle\s+{_RATE}\s+(?:for\s+(\d+)\s+cycles?|x\s*(\d+))", s)
-        if m:
-            return cls(((float(m.group(1)), int(m.group(2) or m.group(3))),))
-        m = re.fullmatch(rf"rate\s+((?:{_RATE}\s*,\s*)*{_RATE})\s+x\s*(\d+)", s)
-        if m:
-            rates = [float(r) for r in re.findall(r"(\d*\.?\d+)\s*c", m.group(1))]
-            return cls(tuple((r, int(m.group(m.lastindex))) for r in rates))
-        raise ProtocolError(f"unknown full-cell protocol {text!r}; write e.g. "
-                            "'cycle 1C for 420 cycles', 'cycle 0.2C x 40' or "
-                            "'rate 0.2C,0.5C,1C,2C,5C x 5'")
-
-    def __post_init__(self) -> None:
-        for c, n in self.blocks:
-            if not (c > 0 and n >= 1):
-                raise ProtocolError(f"C-rate must be > 0 and cycles >= 1, got {c}C x {n}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"blocks": [list(b) for b in self.blocks]}
-
-    @property
-    def n_cycles(self) -> int:
-        return sum(n for _, n in self.blocks)
-
 
 @dataclass(frozen=True)
 class FullConfig(SerialisableConfig):
@@ -145,9 +106,8 @@ class FullConfig(SerialisableConfig):
 
     def one_c(self) -> float:
         """A/m² of 1C on this cathode's nominal capacity."""
-        basis = (get_phase("FeS2").specific_capacity if self.cathode == "fes2"
-                 else cathode_constant("ncm.c_rate_capacity"))
-        return self.loading * basis / 3600.0
+        cat = make_full_cathode(self.cathode, self.loading)
+        return nominal_areal_capacity(cat) / 3600.0
 
 
 @dataclass
@@ -158,6 +118,7 @@ class FullResult:
     celltest: CellTest
     cycles: pd.DataFrame  #: one row per cycle: capacities, coulombic efficiency, retention
     termination: str
+    solution: Any = None  #: the ``pybamm.Solution``, when asked for (``solution=True``)
 
     @property
     def failed(self) -> bool:
@@ -169,88 +130,90 @@ def _model() -> FullCell:
     return FullCell()
 
 
-_INPUTS = ("Current function [A]", "Direction", "Cut-off voltage [V]")
-
-
 def _build(params: dict[str, Any]) -> Built:
-    return build(_model(), params, list(COLUMNS.values()), _INPUTS, atol=1e-8, cache_size=16)
+    return build(_model(), params, list(COLUMNS.values()), _INPUTS, atol=1e-8, cache_size=16,
+                 step_events=("Minimum voltage [V]", "Maximum voltage [V]"))
 
 
-def run(config: FullConfig) -> FullResult:
-    """Simulate ``config`` (a pure function of it)."""
-    params = config.parameters()
+#: what changes from half-cycle to half-cycle: the current and the active cut-off (a discharge
+#: ends at the lower one, a charge at the upper one; the other is moved out of the way, since a
+#: cell assembled discharged starts below its lower cut-off)
+_INPUTS = ("Current function [A]", "Lower voltage cut-off [V]", "Upper voltage cut-off [V]")
+_OUT_OF_THE_WAY = 100.0  # V
+
+
+def _steps(config: FullConfig, params: dict[str, Any]) -> Iterator[Step]:
+    """Half-cycles at constant current to the cut-off voltages, block after block."""
     protocol = FullProtocol.parse(config.protocol)
-    built = _build(params)
-    area = params["Electrode area [m2]"]
-    one_c = config.one_c()
-    lo, hi = params["Lower cut-off voltage [V]"], params["Upper cut-off voltage [V]"]
+    current_1c = config.one_c() * params["Electrode area [m2]"]
     first_discharge = params["Cathode initial lithiation"] < 0.5
-    rows: list[dict[str, Any]] = []
-    ts, ys, us, steps = [], [], [], []
-    prev, termination, k = None, "completed", 0
+    order = (1.0, -1.0) if first_discharge else (-1.0, 1.0)  # +: discharge
+    k, cycle = 0, 0
+    for c_rate, n in protocol.blocks:
+        for _ in range(n):
+            cycle += 1
+            for sign in order:
+                lo, hi = params["Lower voltage cut-off [V]"], params["Upper voltage cut-off [V]"]
+                if sign > 0:
+                    hi += _OUT_OF_THE_WAY
+                else:
+                    lo -= _OUT_OF_THE_WAY
+                yield Step({"Current function [A]": sign * c_rate * current_1c,
+                            "Lower voltage cut-off [V]": lo, "Upper voltage cut-off [V]": hi},
+                           2.0 * 3600.0 / c_rate, k, cycle)
+                k += 1
+
+
+def _cycle_rows(trace: Trace, config: FullConfig, params: dict[str, Any]) -> list[dict]:
+    """Per cycle: the capacity of each half-cycle (mAh/cm², from its duration at constant
+    current); a half-cycle that did not run is NaN."""
+    protocol = FullProtocol.parse(config.protocol)
+    rates = [c for c, n in protocol.blocks for _ in range(n)]
+    one_c = config.one_c()
+    rows: dict[int, dict[str, Any]] = {}
+    first_discharge = params["Cathode initial lithiation"] < 0.5
+    for index, cycle, t0, t1, _event in trace.steps:
+        c_rate = rates[cycle - 1]
+        row = rows.setdefault(cycle, {"cycle": cycle, "c_rate": c_rate})
+        discharge = (index % 2 == 0) == first_discharge
+        row["discharge_mAh_cm2" if discharge else "charge_mAh_cm2"] = \
+            c_rate * one_c * (t1 - t0) / 36000.0
+    return [{"discharge_mAh_cm2": np.nan, "charge_mAh_cm2": np.nan, **r}
+            for r in rows.values()]
+
+
+def run(config: FullConfig, solution: bool = False) -> FullResult:
+    """Simulate ``config`` (a pure function of it) with the shared step loop
+    (:func:`tfalab.cell.stepping.run_steps`): a short circuit ends the run, a voltage cut-off
+    ends its half-cycle. ``solution=True`` also keeps the run as a ``pybamm.Solution``."""
+    params = config.parameters()
+    built = _build(params)
+
+    def partial(trace: Trace) -> CellTest:
+        return _result(config, params, trace, "solver failure").celltest
+
+    steps = _steps(config, params)
     if ph.mechanical_short_time(params, params["Stack pressure [Pa]"], sides=1) <= 0:
-        termination = "Short circuit"  # the pellet's flaws crack under the Li at assembly
-    level = pybamm.logger.level
-    pybamm.logger.setLevel("ERROR")
-    try:
-        cycle = 0
-        for c_rate, n in protocol.blocks if termination == "completed" else ():
-            for _ in range(n):
-                cycle += 1
-                caps: dict[str, float] = {}
-                order = ("discharge", "charge") if first_discharge else ("charge", "discharge")
-                for half in order:
-                    sign = 1.0 if half == "discharge" else -1.0
-                    current = sign * c_rate * one_c * area
-                    u = [current, sign, lo if sign > 0 else hi]
-                    dt = 2.0 * 3600.0 / c_rate
-                    try:
-                        sol = built.solver.step(
-                            prev, built.model, dt, t_eval=[0.0, dt],
-                            t_interp=np.linspace(0.0, dt, config.points_per_step + 1),
-                            inputs=dict(zip(_INPUTS, u, strict=True)), save=False)
-                    except (pybamm.SolverError, ValueError, ArithmeticError) as exc:
-                        raise SimulationError(
-                            f"full-cell solve failed in cycle {cycle} ({half} at {c_rate}C): "
-                            f"{type(exc).__name__}: {exc}; the cycles simulated so far are in "
-                            ".partial", _result(config, params, ts, ys, us, steps, built, rows,
-                                                "solver failure")) from exc
-                    t_k = np.asarray(sol.t, dtype=float)
-                    ts.append(t_k)
-                    ys.append(np.asarray(sol.all_ys[-1] if len(sol.all_ys) == 1
-                                         else np.concatenate(sol.all_ys, axis=1)))
-                    us.append(np.tile(np.asarray(u)[:, None], len(t_k)))
-                    steps.append(np.stack([np.full(len(t_k), k), np.full(len(t_k), cycle)]))
-                    k += 1
-                    caps[half] = abs(current) / area * (t_k[-1] - t_k[0]) / 36000.0  # mAh/cm2
-                    prev = sol
-                    event = str(getattr(sol, "termination", ""))
-                    if "Short circuit" in event:
-                        termination = "Short circuit"
-                        break
-                rows.append({"cycle": cycle, "c_rate": c_rate,
-                             "discharge_mAh_cm2": caps.get("discharge", np.nan),
-                             "charge_mAh_cm2": caps.get("charge", np.nan)})
-                if termination != "completed":
-                    break
-            if termination != "completed":
-                break
-    finally:
-        pybamm.logger.setLevel(level)
-    return _result(config, params, ts, ys, us, steps, built, rows, termination)
+        # the pellet's flaws crack under the Li at assembly
+        trace = held(built, next(steps), config.points_per_step, "Short circuit")
+        trace.steps.clear()
+    else:
+        trace = run_steps(built, steps, config.points_per_step, partial,
+                          terminal=lambda event: "Short circuit" in event,
+                          keep_solution=solution)
+    result = _result(config, params, trace, trace.termination)
+    result.solution = trace.solution
+    return result
 
 
-def _result(config: FullConfig, params: dict[str, Any], ts: list, ys: list, us: list,
-            steps: list, built: Built, rows: list, termination: str) -> FullResult:
-    if ts:
-        t = np.concatenate(ts)
-        y = np.concatenate(ys, axis=1)
-        u = np.concatenate(us, axis=1)
-        values = np.asarray(built.outputs.map(len(t))(t, y, u))
+def _result(config: FullConfig, params: dict[str, Any], trace: Trace,
+            termination: str) -> FullResult:
+    if trace:
+        values, step, cycle = trace.columns()
         frame = pd.DataFrame(values.T, columns=list(COLUMNS))
-        step_cycle = np.concatenate(steps, axis=1)
-        frame.insert(3, "Step Count / 1", step_cycle[0])
-        frame.insert(4, "Cycle Count / 1", step_cycle[1])
+        frame.insert(3, "Step Count / 1", step)
+        frame.insert(4, "Cycle Count / 1", cycle)
+        t = frame["Test Time / s"].to_numpy()
         keep = np.ones(len(t), dtype=bool)
         keep[1:] = np.diff(t) > 0
         frame = frame[keep].reset_index(drop=True)
@@ -259,8 +222,8 @@ def _result(config: FullConfig, params: dict[str, Any], ts: list, ys: list, us: 
         frame.insert(3, "Step Count / 1", [0])
         frame.insert(4, "Cycle Count / 1", [0])
     frame["Ambient Temperature / degC"] = params["Ambient temperature [K]"] - 273.15
-    cycles = pd.DataFrame(rows, columns=["cycle", "c_rate", "discharge_mAh_cm2",
-                                         "charge_mAh_cm2"])
+    cycles = pd.DataFrame(_cycle_rows(trace, config, params),
+                          columns=["cycle", "c_rate", "discharge_mAh_cm2", "charge_mAh_cm2"])
     mass = config.loading * 100.0  # mg/cm2
     cycles["discharge_mAh_g"] = cycles["discharge_mAh_cm2"] / mass * 1e3
     cycles["coulombic_efficiency"] = cycles["discharge_mAh_cm2"] / cycles["charge_mAh_cm2"]
@@ -284,8 +247,9 @@ def simulate_full(anode: str | CompositeAnode | dict[str, Any] = "tfa", cathode:
                   pressure: str | float = "40 MPa", temperature: str | float = "80 degC",
                   area: str | float | None = None, points_per_step: int = 10,
                   overrides: dict[str, float] | None = None,
-                  build: Any = None) -> FullResult:
+                  build: Any = None, solution: bool = False) -> FullResult:
     """Simulate a full cell (see the module docstring for protocols); ``build``: the cell
-    build (:mod:`tfalab.cell.builds`)."""
+    build (:mod:`tfalab.cell.builds`); ``solution=True`` also returns the run as a
+    ``pybamm.Solution`` (``.solution``)."""
     return run(FullConfig.make(anode, cathode, loading, protocol, pressure, temperature, area,
-                               points_per_step, overrides, build))
+                               points_per_step, overrides, build), solution)

@@ -332,6 +332,8 @@ def symmetric_parameters(anode: str | CompositeAnode = "tfa", pressure: str | fl
                            "Electrode area [m2]": ar, "Current function [A]": 0.0}
     if b.overrides:
         apply_overrides(out, b.overrides)
+    # the basis of C-rates in a pybamm.Experiment: one electrode's free Li
+    out["Nominal cell capacity [A.h]"] = out["Anode free-Li capacity [C.m-2]"] * ar / 3600.0
     return apply_overrides(out, overrides)
 
 

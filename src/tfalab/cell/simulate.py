@@ -13,7 +13,6 @@ exhausted) is a normal result, with the reason in ``termination``; a solver fail
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,17 +20,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pybamm
 
 from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
 from tfalab.cell.builds import Build, check_density, load_build
 from tfalab.cell.config import SerialisableConfig
 from tfalab.cell.parameters import make_anode, symmetric_parameters
-from tfalab.cell.stepping import Built, build
+from tfalab.cell.stepping import Built, Trace, build, held, iter_steps, run_steps
 from tfalab.cell.symmetric import SymmetricCell
 from tfalab.celltest import CellTest
-from tfalab.errors import ParameterError, SimulationError
+from tfalab.errors import ParameterError
 from tfalab.protocols import make_protocol
 from tfalab.units import to_si
 
@@ -60,9 +58,6 @@ COLUMNS = {
     "Intrusion Depth / m": "Intrusion depth [m]",
     "Shunt Fraction / 1": "Shunt fraction",
 }
-
-_log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class SymmetricConfig(SerialisableConfig):
@@ -118,7 +113,7 @@ class SymmetricResult:
     config: SymmetricConfig
     celltest: CellTest
     termination: str  #: "completed", "Short circuit", "Voltage limit", "... free Li exhausted"
-    solution: Any = None
+    solution: Any = None  #: the ``pybamm.Solution``, when asked for (``solution=True``)
 
     @property
     def failed(self) -> bool:
@@ -134,110 +129,46 @@ def _build(params: dict[str, Any]) -> Built:
     return build(_model(), params, list(COLUMNS.values()))
 
 
-def _frame(ts: list[np.ndarray], ys: list[np.ndarray], us: list[np.ndarray],
-           steps: list[np.ndarray], built: Built) -> pd.DataFrame:
-    t = np.concatenate(ts)
-    y = np.concatenate(ys, axis=1)
-    u = np.concatenate(us)
-    values = np.asarray(built.outputs.map(len(t))(t, y, u[None, :]))
+def _frame(trace: Trace) -> pd.DataFrame:
+    values, step, _cycle = trace.columns()
     frame = pd.DataFrame(values.T, columns=list(COLUMNS))
-    frame.insert(3, "Step Count / 1", np.concatenate(steps))
+    frame.insert(3, "Step Count / 1", step)
+    t = frame["Test Time / s"].to_numpy()
     keep = np.ones(len(t), dtype=bool)  # drop repeated step-boundary times
     keep[1:] = np.diff(t) > 0
     return frame[keep]
 
 
-def _event_at_start(exc: Exception) -> str:
-    """The model event a step violated at its first instant ('' if the error is another)."""
-    text = str(exc)
-    if "non-positive at initial conditions" not in text:
-        return ""
-    for name in ("Short circuit", "Voltage limit"):
-        if name in text:
-            return name
-    return text.split("'")[1] if "'" in text else ""
-
-
-def _events_message(sol: Any) -> str:
-    text = str(getattr(sol, "termination", ""))
-    return text.split("event:", 1)[1].strip() if "event:" in text else ""
-
-
-def run(config: SymmetricConfig) -> SymmetricResult:
-    """Simulate ``config`` (a pure function of it).
+def run(config: SymmetricConfig, solution: bool = False) -> SymmetricResult:
+    """Simulate ``config`` (a pure function of it); ``solution=True`` also keeps the run as
+    a ``pybamm.Solution`` (``SymmetricResult.solution``).
 
     The model is built once with the current as an input; each protocol step is one
-    integration (PyBaMM's IDAKLU solver), which keeps thousands of steps fast. The same model
-    also runs under ``pybamm.Simulation`` with the protocol's ``pybamm.Experiment``.
+    integration (PyBaMM's IDAKLU solver, :func:`tfalab.cell.stepping.run_steps`), which keeps
+    thousands of steps fast. The same model also runs under ``pybamm.Simulation`` with the
+    protocol's ``pybamm.Experiment``.
     """
     params = config.parameters()
     protocol = make_protocol(config.protocol)
     built = _build(params)
     area = params["Electrode area [m2]"]
-    ts: list[np.ndarray] = []
-    ys: list[np.ndarray] = []
-    us: list[np.ndarray] = []
-    steps: list[np.ndarray] = []
-    prev = None
-    termination = "completed"
+    steps = iter_steps(({"Current function [A]": float(i * area)}, float(dt))
+                       for i, dt in protocol.steps())
+
+    def partial(trace: Trace) -> CellTest:
+        return CellTest(_frame(trace), _metadata(config, params, "solver failure"))
+
     if _shorted_at_assembly(params):  # Li already spans the pellet: a shunt, nothing moves
-        i, dt = protocol.steps()[0]
-        t_k = np.linspace(0.0, float(dt), config.points_per_step + 1)
-        y0 = np.asarray(built.model.concatenated_initial_conditions.evaluate(
-            0, None, inputs={"Current function [A]": float(i * area)})).reshape(-1, 1)
-        ts, ys = [t_k], [np.repeat(y0, len(t_k), axis=1)]
-        us, steps = [np.full(len(t_k), float(i * area))], [np.zeros(len(t_k), dtype=int)]
-        termination = "Short circuit"
-        protocol_steps: list = []
+        trace = held(built, next(steps), config.points_per_step, "Short circuit")
     else:
-        protocol_steps = protocol.steps()
-    level = pybamm.logger.level
-    pybamm.logger.setLevel("ERROR")
-    try:
-        for k, (i, dt) in enumerate(protocol_steps):
-            current = float(i * area)
-            t_eval = np.linspace(0.0, float(dt), config.points_per_step + 1)
-            try:
-                sol = built.solver.step(prev, built.model, float(dt), t_eval=[0.0, float(dt)],
-                                        t_interp=t_eval,
-                                        inputs={"Current function [A]": current}, save=False)
-            except (pybamm.SolverError, ValueError, ArithmeticError) as exc:
-                event = _event_at_start(exc)
-                if event and ts:  # the new step's current puts the cell past a limit at once
-                    termination = event
-                    break
-                partial = None
-                if ts:
-                    frame = _frame(ts, ys, us, steps, built)
-                    partial = CellTest(frame, _metadata(config, params, "solver failure"))
-                raise SimulationError(
-                    f"symmetric-cell solve failed in protocol step {k} "
-                    f"({i / 10:.3g} mA/cm2 for {dt / 3600:.3g} h): {type(exc).__name__}: "
-                    f"{exc}; the part simulated so far is in .partial", partial) from exc
-            t_k = np.asarray(sol.t, dtype=float)
-            ts.append(t_k)
-            ys.append(np.asarray(sol.all_ys[-1] if len(sol.all_ys) == 1
-                                 else np.concatenate(sol.all_ys, axis=1)))
-            us.append(np.full(len(t_k), current))
-            steps.append(np.full(len(t_k), k))
-            prev = sol
-            event = _events_message(sol)
-            if event:
-                termination = event
-                if event == "Short circuit" and t_k[-1] < t_k[0] + dt:
-                    # a cycler keeps driving the shorted cell to the end of the step
-                    rest = np.linspace(t_k[-1], t_k[0] + dt, config.points_per_step + 1)[1:]
-                    ts.append(rest)
-                    ys.append(np.repeat(ys[-1][:, -1:], len(rest), axis=1))
-                    us.append(np.full(len(rest), current))
-                    steps.append(np.full(len(rest), k))
-                break
-    finally:
-        pybamm.logger.setLevel(level)
-    frame = _frame(ts, ys, us, steps, built)
+        trace = run_steps(built, steps, config.points_per_step, partial,
+                          hold_after=("Short circuit",), keep_solution=solution)
+    frame = _frame(trace)
     frame["Ambient Temperature / degC"] = params["Ambient temperature [K]"] - 273.15
+    termination = trace.termination
     return SymmetricResult(config, CellTest(frame, _metadata(config, params, termination),
-                                            where="simulate_symmetric"), termination)
+                                            where="simulate_symmetric"), termination,
+                           trace.solution)
 
 
 def _shorted_at_assembly(params: dict[str, Any]) -> bool:
@@ -260,13 +191,16 @@ def simulate_symmetric(anode: str | CompositeAnode | dict[str, Any] = "tfa",
                        points_per_step: int = 20,
                        overrides: dict[str, float] | None = None,
                        build: str | Path | Build | None = None,
-                       relative_density: str | float | None = None) -> SymmetricResult:
+                       relative_density: str | float | None = None,
+                       solution: bool = False) -> SymmetricResult:
     """Simulate a symmetric cell of ``anode`` under ``pressure``/``temperature``/``protocol``.
 
     ``protocol``: a :mod:`tfalab.protocols` object, dict or string such as
     ``"cycle 0.5 mA/cm2 2 mAh/cm2 for 6000 h"`` or ``"ccd"``. ``build``: the laboratory's
     cell build (:mod:`tfalab.cell.builds`; default ``"Zhang2025"``), its pellet moved to
-    ``relative_density`` if given.
+    ``relative_density`` if given. ``solution=True`` also returns the run as a
+    ``pybamm.Solution`` (``.solution``: ``QuickPlot``, ``save_data``, every model variable).
     """
     return run(SymmetricConfig.make(anode, protocol, pressure, temperature, area,
-                                    points_per_step, overrides, build, relative_density))
+                                    points_per_step, overrides, build, relative_density),
+               solution)

@@ -1,18 +1,27 @@
-"""Build a PyBaMM model once, with its drive as inputs, for fast step-by-step runs.
+"""The one step loop of every tfalab cell: build a PyBaMM model once with its drive as inputs,
+then run a protocol of thousands of steps as repeated ``solver.step`` calls.
 
-A protocol of thousands of steps is run as repeated ``solver.step`` calls on one discretised
-model whose current (and, for full cells, cut-off) are input parameters; a CasADi function
-evaluates every output column at once afterwards. Used by :mod:`tfalab.cell.simulate` and
-:mod:`tfalab.cell.full_simulate`.
+:func:`build` parameterises and discretises a model once per parameter set (cached), with the
+applied current and any other drive (for full cells the voltage cut-offs) as input parameters,
+and compiles one CasADi function that evaluates every output column at once afterwards.
+:func:`run_steps` integrates a sequence of :class:`Step` s on it: each step is one IDAKLU
+integration; a model event ends a step, and ends the run when it is terminal; a solver failure
+raises :class:`~tfalab.errors.SimulationError` whose ``partial`` is always a
+:class:`~tfalab.CellTest` of what was simulated. Used by :mod:`tfalab.cell.simulate`
+(symmetric cells) and :mod:`tfalab.cell.full_simulate` (full cells).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pybamm
+
+from tfalab.errors import SimulationError
 
 
 @dataclass
@@ -22,6 +31,7 @@ class Built:
     model: Any
     solver: Any
     outputs: Any  #: casadi Function (t, y, u) -> all output columns (u: the inputs, in order)
+    inputs: tuple[str, ...] = ("Current function [A]",)
 
 
 _CACHE: dict[str, Built] = {}
@@ -29,31 +39,184 @@ _CACHE: dict[str, Built] = {}
 
 def build(model: pybamm.BaseModel, params: dict[str, Any], variables: list[str],
           inputs: tuple[str, ...] = ("Current function [A]",), atol: float = 1e-9,
-          cache_size: int = 32) -> Built:
+          cache_size: int = 32, step_events: tuple[str, ...] = ()) -> Built:
     """Parameterise and discretise ``model`` once per parameter set (cached).
 
-    ``inputs[0]`` must be ``"Current function [A]"``, which becomes an input; the others are
-    input parameters the model already declares.
+    Every name in ``inputs`` becomes an input parameter (``"[input]"``): the applied current
+    ``"Current function [A]"`` and any other parameter a protocol changes from step to step.
+    The events named in ``step_events`` end a step but let the next one start (PyBaMM's
+    solver does so for events tagged ``[experiment]``, as a full cell's voltage cut-offs);
+    any other event is final for the model.
     """
-    key = json.dumps({"model": model.name, "inputs": inputs,
+    key = json.dumps({"model": model.name, "inputs": inputs, "step_events": step_events,
                       **{k: (v.__name__ if callable(v) else v) for k, v in params.items()}},
                      sort_keys=True, default=str)
     if key in _CACHE:
         return _CACHE[key]
     import casadi
 
-    pv = pybamm.ParameterValues({**params, "Current function [A]": "[input]"})
+    pv = pybamm.ParameterValues({**params, **dict.fromkeys(inputs, "[input]")})
     sim = pybamm.Simulation(model, parameter_values=pv)
     sim.build()
     built_model = sim.built_model
+    built_model.events = [
+        pybamm.Event(f"{e.name} [experiment]", e.expression, e.event_type)
+        if e.name in step_events else e for e in built_model.events]
     t, y = casadi.MX.sym("t"), casadi.MX.sym("y", built_model.len_rhs_and_alg)
     u = casadi.MX.sym("u", len(inputs))
     symbols = {name: u[k] for k, name in enumerate(inputs)}
     exprs = [sim._disc.process_symbol(pv.process_symbol(model.variables[v]))
              .to_casadi(t, y, inputs=symbols) for v in variables]
-    outputs = casadi.Function("outputs", [t, y, u], [casadi.vertcat(*exprs)])
-    built = Built(built_model, pybamm.IDAKLUSolver(rtol=1e-6, atol=atol), outputs)
+    # expanded to scalar operations: evaluating every output at every time point is ~2.5x
+    # faster than through the MX graph (0.16 s instead of 0.40 s for 31,500 points)
+    outputs = casadi.Function("outputs", [t, y, u], [casadi.vertcat(*exprs)]).expand()
+    built = Built(built_model, pybamm.IDAKLUSolver(rtol=1e-6, atol=atol), outputs, inputs)
     if len(_CACHE) > cache_size:
         _CACHE.clear()
     _CACHE[key] = built
     return built
+
+
+@dataclass(frozen=True)
+class Step:
+    """One protocol step: its inputs (``"Current function [A]"`` ...), its duration (s) and
+    the labels written into the CellTest (``Step Count / 1``, ``Cycle Count / 1``)."""
+
+    inputs: dict[str, float]
+    duration: float
+    index: int
+    cycle: int = 0
+
+
+@dataclass
+class Trace:
+    """What :func:`run_steps` integrated: per-step time, state and input arrays, and per step
+    ``(index, cycle, start time, end time, event)``."""
+
+    built: Built
+    ts: list[np.ndarray] = field(default_factory=list)
+    ys: list[np.ndarray] = field(default_factory=list)
+    us: list[np.ndarray] = field(default_factory=list)
+    labels: list[np.ndarray] = field(default_factory=list)  #: rows of (step index, cycle)
+    steps: list[tuple[int, int, float, float, str]] = field(default_factory=list)
+    termination: str = "completed"
+    solution: Any = None  #: the whole run as a ``pybamm.Solution`` (``keep_solution=True``)
+
+    def __bool__(self) -> bool:
+        return bool(self.ts)
+
+    def add(self, t: np.ndarray, y: np.ndarray, step: Step) -> None:
+        u = np.array([step.inputs[name] for name in self.built.inputs], dtype=float)
+        self.ts.append(t)
+        self.ys.append(y)
+        self.us.append(np.repeat(u[:, None], len(t), axis=1))
+        self.labels.append(np.array([[step.index] * len(t), [step.cycle] * len(t)]))
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All output columns (rows: the model variables asked of :func:`build`), the step
+        index and the cycle per time point; repeated step-boundary times are kept (the
+        current changes there)."""
+        t = np.concatenate(self.ts)
+        values = np.asarray(self.built.outputs.map(len(t))(
+            t, np.concatenate(self.ys, axis=1), np.concatenate(self.us, axis=1)))
+        labels = np.concatenate(self.labels, axis=1)
+        return values, labels[0], labels[1]
+
+
+def _event_at_start(exc: Exception) -> str:
+    """The model event a step violated at its first instant ('' if the error is another)."""
+    text = str(exc)
+    if "non-positive at initial conditions" not in text:
+        return ""
+    return text.split("'")[1] if "'" in text else "event at the start of a step"
+
+
+def _event(sol: Any) -> str:
+    text = str(getattr(sol, "termination", ""))
+    return text.split("event:", 1)[1].strip() if "event:" in text else ""
+
+
+def run_steps(built: Built, steps: Iterable[Step], points_per_step: int,
+              partial: Callable[[Trace], Any], *,
+              terminal: Callable[[str], bool] = lambda event: True,
+              hold_after: tuple[str, ...] = (), keep_solution: bool = False) -> Trace:
+    """Integrate ``steps`` one after the other on ``built`` (a pure function of its inputs).
+
+    Parameters
+    ----------
+    built : the model from :func:`build`.
+    steps : the protocol; may be a generator that looks at the trace so far.
+    points_per_step : output points per step (``t_interp``), besides its ends.
+    partial : makes a CellTest of a trace; a solver failure raises
+        :class:`~tfalab.errors.SimulationError` with ``partial(trace)`` as ``.partial``.
+    terminal : whether a model event ends the run (otherwise it ends only its step, e.g. a
+        full cell's voltage cut-off).
+    hold_after : events after which the cell's state is held to the end of the step (a
+        shorted cell that the cycler keeps driving).
+    keep_solution : also keep the whole run as one ``pybamm.Solution`` (``Trace.solution``;
+        memory grows with the run).
+
+    Returns
+    -------
+    Trace, with ``termination`` "completed" or the terminal event's name.
+    """
+    trace = Trace(built)
+    prev = None
+    level = pybamm.logger.level
+    pybamm.logger.setLevel("ERROR")
+    try:
+        for step in steps:
+            dt = float(step.duration)
+            t_interp = np.linspace(0.0, dt, points_per_step + 1)
+            try:
+                sol = built.solver.step(prev, built.model, dt, t_eval=[0.0, dt],
+                                        t_interp=t_interp, inputs=step.inputs,
+                                        save=keep_solution)
+            except (pybamm.SolverError, ValueError, ArithmeticError) as exc:
+                event = _event_at_start(exc)
+                if event and trace and terminal(event):
+                    trace.termination = event  # the new step puts the cell past a limit at once
+                    break
+                current = step.inputs.get("Current function [A]", float("nan"))
+                raise SimulationError(
+                    f"solve failed in protocol step {step.index} (cycle {step.cycle}, "
+                    f"{current * 1e3:.4g} mA for {dt / 3600:.3g} h): {type(exc).__name__}: "
+                    f"{exc}; the part simulated so far is in .partial",
+                    partial(trace) if trace else None) from exc
+            last = sol.sub_solutions[-1] if keep_solution else sol
+            t_k = np.asarray(last.t, dtype=float)
+            y_k = np.asarray(last.all_ys[-1] if len(last.all_ys) == 1
+                             else np.concatenate(last.all_ys, axis=1))
+            trace.add(t_k, y_k, step)
+            prev = sol
+            if keep_solution:
+                trace.solution = sol
+            event = _event(last)
+            trace.steps.append((step.index, step.cycle, float(t_k[0]), float(t_k[-1]), event))
+            if event and terminal(event):
+                trace.termination = event
+                if event in hold_after and t_k[-1] < t_k[0] + dt:
+                    rest = np.linspace(t_k[-1], t_k[0] + dt, points_per_step + 1)[1:]
+                    trace.add(rest, np.repeat(y_k[:, -1:], len(rest), axis=1), step)
+                break
+    finally:
+        pybamm.logger.setLevel(level)
+    return trace
+
+
+def held(built: Built, step: Step, points_per_step: int, termination: str) -> Trace:
+    """A trace of the initial state held over ``step`` (a cell that cannot run at all, e.g.
+    shorted at assembly), ending with ``termination``."""
+    trace = Trace(built, termination=termination)
+    t = np.linspace(0.0, float(step.duration), points_per_step + 1)
+    y0 = np.asarray(built.model.concatenated_initial_conditions.evaluate(
+        0, None, inputs=step.inputs)).reshape(-1, 1)
+    trace.add(t, np.repeat(y0, len(t), axis=1), step)
+    trace.steps.append((step.index, step.cycle, 0.0, float(t[-1]), termination))
+    return trace
+
+
+def iter_steps(pairs: Iterable[tuple[dict[str, float], float]]) -> Iterator[Step]:
+    """Steps numbered from 0 from ``(inputs, duration)`` pairs."""
+    for k, (inputs, duration) in enumerate(pairs):
+        yield Step(inputs, duration, k)

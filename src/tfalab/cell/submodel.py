@@ -30,6 +30,18 @@ class Params:
             self._cache[name] = pybamm.Parameter(name)
         return self._cache[name]
 
+    # what PyBaMM's external-circuit submodels (voltage, power and resistance control in an
+    # Experiment) read from a model's ``param``
+    @property
+    def Q(self) -> pybamm.Parameter:
+        """Nominal cell capacity (A.h): the basis of C-rates."""
+        return self["Nominal cell capacity [A.h]"]
+
+    @property
+    def A_cc(self) -> pybamm.Parameter:
+        """Current-collector (electrode) area (m²)."""
+        return self["Electrode area [m2]"]
+
 
 class AnodeInterface:
     """One anode and its interface with the solid electrolyte.

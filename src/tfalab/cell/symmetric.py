@@ -23,7 +23,15 @@ from typing import Any
 import pybamm
 
 from tfalab.cell import physics as ph
+from tfalab.cell.citations import register_citations
 from tfalab.cell.parameters import Zhang2025_TFA
+from tfalab.cell.standard import (
+    MAGNITUDE,
+    PYBAMM_OPTIONS,
+    add_counters,
+    add_voltage_components,
+    use_magnitude_limits,
+)
 from tfalab.cell.submodel import AnodeInterface, Params
 
 X = ph.PYBAMM
@@ -67,6 +75,7 @@ class SymmetricCell(pybamm.BaseModel):
         self.variables.update({
             "Time [s]": pybamm.t, "Time [h]": pybamm.t / 3600,
             "Current [A]": current, "Current function [A]": current,
+            "Current variable [A]": current,
             "Current density [A.m-2]": i, "Ionic current density [A.m-2]": i_ion,
             "Voltage [V]": voltage, "Battery voltage [V]": voltage,
             "Stack pressure [Pa]": pressure, "Intrusion depth [m]": intrusion,
@@ -77,14 +86,35 @@ class SymmetricCell(pybamm.BaseModel):
             "Cell thickness change [m]": dh,
             "Ambient temperature [K]": p["Ambient temperature [K]"],
         })
+        add_counters(self, current, voltage, p.Q)
+        add_voltage_components(self, pybamm.Scalar(0.0), {
+            "X-averaged battery reaction overpotential [V]":
+                (left.overpotential(i) - right.overpotential(-i)) * ionic,
+            "X-averaged battery electrolyte ohmic losses [V]": i * r_el * ionic,
+        })
         self.events += [
             pybamm.Event("Short circuit", thickness - span),
             pybamm.Event("Voltage limit", p["Voltage limit [V]"] - pybamm.AbsoluteValue(voltage)),
         ]
+        self.variables[MAGNITUDE] = pybamm.AbsoluteValue(voltage)
+        use_magnitude_limits()
+        self.options = dict(PYBAMM_OPTIONS)
+        register_citations()
 
     @property
-    def summary_variables(self) -> list[str]:  # what pybamm's experiment summary asks for
-        return []
+    def default_quick_plot_variables(self) -> list[Any]:
+        return ["Voltage [V]", "Current [A]",
+                ["Left contact fraction", "Right contact fraction"],
+                ["Left utilisation", "Right utilisation"],
+                "Stack pressure [Pa]", ["Filament length [m]", "Intrusion depth [m]"]]
+
+    @property
+    def summary_variables(self) -> list[str]:  # the last value of each Experiment cycle
+        return ["Discharge capacity [A.h]", "Throughput capacity [A.h]",
+                "Left utilisation", "Right utilisation",
+                "Left contact fraction", "Right contact fraction",
+                "Interfacial resistance [Ohm.m2]", "Filament length [m]",
+                "Intrusion depth [m]", "Stack pressure [Pa]", "Cell thickness change [m]"]
 
     @property
     def default_parameter_values(self) -> pybamm.ParameterValues:
