@@ -7,7 +7,7 @@ composition (continuum percolation, :func:`~tfalab.cell.cathodes.transport_effic
 carbon is taken as a perfect electronic conductor. Each layer holds an active particle with
 spherical solid diffusion and Butler–Volmer kinetics, and a double layer (so that the
 interfacial potential is a state and the model stays an ODE system). tfalab's anode/interface
-submodel (:class:`~tfalab.cell.submodel.AnodeInterface`) is the negative electrode, so that
+submodel (:class:`~tfalab.cell.submodels.AnodeInterface`) is the negative electrode, so that
 contact loss, intrusion, filaments and shorts act as in symmetric cells. Positive current is
 discharge: the anode strips, the cathode takes up Li.
 
@@ -31,164 +31,75 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pybamm
 
-from tfalab.cell import physics as ph
 from tfalab.cell.citations import register_citations
-from tfalab.cell.standard import PYBAMM_OPTIONS, add_counters, add_voltage_components
-from tfalab.cell.submodel import AnodeInterface, Params
-from tfalab.constants import FARADAY, GAS_CONSTANT
+from tfalab.cell.standard import add_counters, add_voltage_components
+from tfalab.cell.submodels import (
+    AnodeInterface,
+    CellOptions,
+    Electrolyte,
+    Params,
+    StackPressure,
+    assemble,
+)
+from tfalab.cell.submodels.cathode import R_C, X_C, CompositeCathode
 
-X = ph.PYBAMM
-#: depth in the composite cathode (m; 0 at the separator, its thickness at the current collector)
-X_C = pybamm.SpatialVariable("x_c", domain=["cathode"], coord_sys="cartesian")
-#: radius in the cathode particles (m; 0 at the centre)
-R_C = pybamm.SpatialVariable("r_c", domain=["cathode particle"],
-                             auxiliary_domains={"secondary": ["cathode"]},
-                             coord_sys="spherical polar")
+#: a full cell's holder keeps the stack pressure constant unless told otherwise
+FULL_CELL_DEFAULTS = {"holder": "rigid"}
 
 
 class FullCell(pybamm.BaseModel):
     """Anode|Li6PS5Cl|composite-cathode cell (0D anode; cathode resolved through its
-    thickness, one particle per layer)."""
+    thickness, one particle per layer), assembled from submodels:
+    :class:`~tfalab.cell.submodels.AnodeInterface` ("Anode"),
+    :class:`~tfalab.cell.submodels.StackPressure`, :class:`~tfalab.cell.submodels.Electrolyte`
+    and :class:`~tfalab.cell.submodels.cathode.CompositeCathode`.
+
+    ``options``: :class:`~tfalab.cell.submodels.CellOptions` (default holder: ``"rigid"``).
+    """
 
     def __init__(self, name: str = "tfalab full cell", particle_points: int = 8,
-                 layers: int = 6) -> None:
+                 layers: int = 6, options: dict[str, Any] | None = None) -> None:
         super().__init__(name)
         self.particle_points = particle_points
         self.layers = layers
+        self.options = opts = CellOptions({**FULL_CELL_DEFAULTS, **(options or {})})
         p = self.param = Params()
         current = pybamm.FunctionParameter("Current function [A]", {"Time [s]": pybamm.t})
-        area = p["Electrode area [m2]"]
-        i = current / area
-        t_k = p["Ambient temperature [K]"]
-        pressure = p["Stack pressure [Pa]"]
+        i = current / p["Electrode area [m2]"]
+        self.variables.update({"Current [A]": current, "Current density [A.m-2]": i})
+        anode = self.anode = AnodeInterface(p, "Anode", opts, 1.0)
+        self.submodels = {"anode": anode, "holder": StackPressure(p, ("Anode",), opts),
+                          "electrolyte": Electrolyte(p, ("Anode",), opts),
+                          "cathode": CompositeCathode(p, opts)}
+        assemble(self, list(self.submodels.values()))
+        v = self.variables
 
-        # --- anode, intrusion, filaments, shunt -------------------------------------------
-        anode = self.anode = AnodeInterface("Anode", p)
-        intrusion = anode.intrusion
-        thickness = p["Electrolyte thickness [m]"]
-        cracked = ph.step(anode.fracture_ratio(pressure) - 1, 0.02, X)  # the crack runs through
-        span = intrusion + anode.filament + 1.5 * thickness * cracked
-        width = p["Shunt transition width [m]"]
-        shunt = ph.step(span - thickness + 3 * width, width, X)
-        remaining = pybamm.maximum(thickness - span, 1e-3 * thickness)
-        sigma = ph.electrolyte_conductivity(p, X)
-
-        # --- composite cathode: layers through its thickness, a particle in each -----------
-        c_max = p["Cathode Li concentration [mol.m-3]"]
-        theta = pybamm.Variable("Cathode lithiation", domain="cathode particle",
-                                auxiliary_domains={"secondary": "cathode"})
-        # interfacial potential φ_s − φ_e in every layer (φ_s uniform: the carbon conducts)
-        dphi = pybamm.Variable("Cathode interfacial potential [V]", domain="cathode")
-        eps = pybamm.Variable("Cathode active fraction")
-        r_ci = pybamm.Variable("Cathode interphase resistance [Ohm.m2]", scale=1e-4)
-        lost = pybamm.Variable("Lost cathode Li [C.m-2]", scale=1e3)
-        radius = p["Cathode particle radius [m]"]
-        length = p["Cathode thickness [m]"]
-
-        def mean(f: Any) -> Any:  # average over the composite's thickness
-            return pybamm.Integral(f, X_C) / length
-        diff = ph.arrhenius(p, p["Cathode diffusivity [m2.s-1]"],
-                            p["Cathode diffusion activation energy [J.mol-1]"],
-                            p["Cathode reference temperature [K]"], X)
-        area0 = p["Cathode active surface area [m2.m-2]"]  # m² of particle surface per m²
-        surface = area0 * eps
-        sigma_c = sigma * p["Cathode transport efficiency"]  # LPSCl network of the composite
-        r_sep = remaining / sigma
-        r_ser = r_sep + length / (3 * sigma_c)  # uniform-reaction estimate (shunt split only)
-        r_lin = r_ser + anode.resistance() + r_ci
-        ionic = 1 / (1 + shunt * r_lin / p["Shunt resistance [Ohm.m2]"])
-        i_ion = i * ionic
-
-        # Butler–Volmer in every layer; j > 0 = lithiation (A/m² of particle surface)
-        theta_s = pybamm.surf(theta)
-        j0 = ph.arrhenius(p, p["Cathode exchange current density [A.m-2]"],
-                          p["Exchange current activation energy [J.mol-1]"],
-                          p["Cathode reference temperature [K]"], X)
-        j0_eff = j0 * pybamm.sqrt(pybamm.maximum(theta_s * (1 - theta_s), 1e-4))
-        ocp = pybamm.FunctionParameter("Cathode OCP [V]", {"Cathode lithiation": theta_s})
-        hyst = 0.5 * p["Cathode hysteresis [V]"] * pybamm.tanh(i / 0.05)
-        eta = dphi - (ocp - hyst)
-        j = -2 * j0_eff * pybamm.sinh(FARADAY * eta / (2 * GAS_CONSTANT * t_k))
-
-        self.rhs[theta] = diff * pybamm.div(pybamm.grad(theta))
-        self.boundary_conditions[theta] = {
-            "left": (pybamm.Scalar(0), "Neumann"),
-            "right": (j / (FARADAY * diff * c_max), "Neumann"),
-        }
-        self.initial_conditions[theta] = p["Cathode initial lithiation"]
-        # single-ion LPSCl in the composite, ionic current i_e = σ_c ∂Δφ/∂x (x: depth, m):
-        # (a C / L) ∂Δφ/∂t = ∂i_e/∂x + a j / L (a: m² of particle surface per m² of cell);
-        # all of i_ion enters at the separator, none leaves at the current collector
-        cap_dl = p["Cathode double-layer capacitance [F.m-2]"] * area0
-        self.rhs[dphi] = (sigma_c * length * pybamm.div(pybamm.grad(dphi))
-                          + surface * j) / cap_dl
-        self.boundary_conditions[dphi] = {
-            "left": (i_ion / sigma_c, "Neumann"),
-            "right": (pybamm.Scalar(0), "Neumann"),
-        }
-        dphi0 = pybamm.FunctionParameter("Cathode OCP [V]",
-                                         {"Cathode lithiation": p["Cathode initial lithiation"]})
-        self.initial_conditions[dphi] = dphi0
-        phi_c = pybamm.BoundaryValue(dphi, "left")  # cathode vs the LPSCl at the separator
-        double_layer = -cap_dl * mean(dphi - dphi0)  # C/m², Li+ held there
-
-        # loss of active material: contact loss per cycled volumetric strain (relieved by
-        # pressure) and a first-order, time-driven chemical loss of the active interfaces
-        capacity = p["Cathode capacity [C.m-2]"]
-        relief = p["Cathode pressure relief [Pa]"] / (p["Cathode pressure relief [Pa]"] + pressure)
-        chem = ph.arrhenius(p, p["Cathode chemical loss rate [s-1]"],
-                            p["Cathode chemical loss activation energy [J.mol-1]"],
-                            p["Cathode reference temperature [K]"], X)
-        d_eps = -(p["Cathode contact loss coefficient"] * p["Cathode volume change"] * relief
-                  * pybamm.AbsoluteValue(i_ion) / capacity) - chem * eps
-        self.rhs[eps] = d_eps
-        self.initial_conditions[eps] = pybamm.Scalar(1.0)
-        theta_avg = mean(pybamm.Integral(theta, R_C) * (3 / (4 * np.pi * radius**3)))
-        self.rhs[lost] = -d_eps * theta_avg * capacity
-        self.initial_conditions[lost] = pybamm.Scalar(0.0)
-        k = p["Cathode interphase growth constant [Ohm.m2.s-0.5]"]
-        self.rhs[r_ci] = k * k / (2 * r_ci)
-        self.initial_conditions[r_ci] = p["Cathode initial interphase resistance [Ohm.m2]"]
-
-        # --- voltage --------------------------------------------------------------------------
-        theta_surf_avg = mean(theta_s)
-        ocp_avg = pybamm.FunctionParameter("Cathode OCP [V]",
-                                           {"Cathode lithiation": theta_surf_avg})
-        eta_c = mean(-eta)  # mean kinetic overpotential (> 0 on discharge)
-        voltage = (phi_c - i_ion * (r_sep + r_ci) - anode.overpotential(i_ion)) * ionic
-        anode.add_to(self, i_ion, pressure, i)
-
-        cathode_li = eps * theta_avg * capacity + lost + double_layer
+        # --- voltage: cathode vs the electrolyte at the separator, less the separator and
+        # interphase drops and the anode's overpotential, times the ionic fraction
+        ionic, i_ion = v["Ionic fraction"], v["Ionic current density [A.m-2]"]
+        r_sep, r_ci = v["Electrolyte resistance [Ohm.m2]"], v[
+            "Cathode interphase resistance [Ohm.m2]"]
+        eta_a = anode.overpotential(v, i_ion)
+        voltage = (v["Cathode potential [V]"] - i_ion * (r_sep + r_ci) - eta_a) * ionic
         self.variables.update({
             "Time [s]": pybamm.t, "Time [h]": pybamm.t / 3600,
-            "Current [A]": current, "Current function [A]": current,
-            "Current variable [A]": current,
-            "Current density [A.m-2]": i, "Ionic current density [A.m-2]": i_ion,
+            "Current function [A]": current, "Current variable [A]": current,
             "Voltage [V]": voltage, "Battery voltage [V]": voltage,
-            "Open-circuit voltage [V]": ocp_avg,
-            "Cathode surface lithiation": theta_surf_avg, "Cathode average lithiation": theta_avg,
-            "Cathode lithiation at the separator": pybamm.BoundaryValue(theta_s, "left"),
-            "Cathode lithiation at the current collector":
-                pybamm.BoundaryValue(theta_s, "right"),
-            "Cathode active fraction": eps, "Cathode overpotential [V]": eta_c,
-            "Cathode electrolyte drop [V]": pybamm.BoundaryValue(dphi, "right") - phi_c,
-            "Cathode double-layer charge [C.m-2]": double_layer,
-            "Cathode interphase resistance [Ohm.m2]": r_ci,
-            "Cathode Li [C.m-2]": cathode_li, "Lost cathode Li [C.m-2]": lost,
-            "Electrolyte resistance [Ohm.m2]": r_ser,
-            "Stack pressure [Pa]": pressure + 0 * pybamm.t, "Intrusion depth [m]": intrusion,
-            "Filament length [m]": anode.filament, "Electrolyte span [m]": span,
-            "Shunt fraction": 1 - ionic,
-            "Ambient temperature [K]": t_k,
+            "Separator resistance [Ohm.m2]": r_sep,
+            "Electrolyte resistance [Ohm.m2]": r_sep + v["Cathode series resistance [Ohm.m2]"]
+            - r_ci,
+            "Anode interface overpotential [V]": eta_a,
+            "Anode local current density [A.m-2]":
+                pybamm.AbsoluteValue(i_ion) / v["Anode contact fraction"],
+            "Ambient temperature [K]": p["Ambient temperature [K]"],
         })
         # what every PyBaMM battery model offers: counters, power, C-rate, voltage components
         add_counters(self, current, voltage, p.Q)
-        ocv_bulk = pybamm.FunctionParameter("Cathode OCP [V]", {"Cathode lithiation": theta_avg})
-        conc = ocp_avg - ocv_bulk
-        reaction = -(anode.overpotential(i_ion) + eta_c) * ionic
+        ocv_bulk = v["Cathode bulk open-circuit potential [V]"]
+        conc = v["Open-circuit voltage [V]"] - ocv_bulk
+        reaction = -(eta_a + v["Cathode overpotential [V]"]) * ionic
         contact = -i_ion * r_ci * ionic
         add_voltage_components(self, ocv_bulk, {
             "Battery particle concentration overpotential [V]": conc,
@@ -198,10 +109,8 @@ class FullCell(pybamm.BaseModel):
             "X-averaged battery electrolyte ohmic losses [V]":
                 voltage - ocv_bulk - conc - reaction - contact,
         })
-        self.options = dict(PYBAMM_OPTIONS)
         register_citations()
         self.events += [
-            pybamm.Event("Short circuit", thickness - span),
             pybamm.Event("Minimum voltage [V]", voltage - p["Lower voltage cut-off [V]"]),
             pybamm.Event("Maximum voltage [V]", p["Upper voltage cut-off [V]"] - voltage),
         ]

@@ -1,6 +1,6 @@
 """SymmetricCell: an anode|Li6PS5Cl|anode cell as a PyBaMM model.
 
-Both electrodes are simulated with :class:`~tfalab.cell.submodel.AnodeInterface`; positive
+Both electrodes are simulated with :class:`~tfalab.cell.submodels.AnodeInterface`; positive
 current ("Discharge" in a ``pybamm.Experiment``) strips the left electrode and plates the
 right one. The electrolyte is an ohmic single-ion conductor with σ(T); stack pressure comes
 from a cell holder of finite stiffness, so that thickness changes move it; intruded Li and
@@ -22,83 +22,79 @@ from typing import Any
 
 import pybamm
 
-from tfalab.cell import physics as ph
 from tfalab.cell.citations import register_citations
 from tfalab.cell.parameters import Zhang2025_TFA
 from tfalab.cell.standard import (
     MAGNITUDE,
-    PYBAMM_OPTIONS,
     add_counters,
     add_voltage_components,
     use_magnitude_limits,
 )
-from tfalab.cell.submodel import AnodeInterface, Params
-
-X = ph.PYBAMM
+from tfalab.cell.submodels import (
+    AnodeInterface,
+    CellOptions,
+    Electrolyte,
+    Params,
+    StackPressure,
+    assemble,
+)
 
 
 class SymmetricCell(pybamm.BaseModel):
-    """Anode|Li6PS5Cl|anode symmetric cell (0D per electrode)."""
+    """Anode|Li6PS5Cl|anode symmetric cell (0D per electrode), assembled from submodels:
+    two :class:`~tfalab.cell.submodels.AnodeInterface` ("Left" strips under positive current,
+    "Right" plates), :class:`~tfalab.cell.submodels.StackPressure` and
+    :class:`~tfalab.cell.submodels.Electrolyte`.
 
-    def __init__(self, name: str = "tfalab symmetric cell") -> None:
+    ``options``: :class:`~tfalab.cell.submodels.CellOptions` (``"intrusion"``: ``"creep"`` |
+    ``"equilibrium"`` | ``"none"``; ``"skeleton path"``: ``"on"`` | ``"off"``; ``"holder"``:
+    ``"spring"`` | ``"rigid"``).
+    """
+
+    def __init__(self, name: str = "tfalab symmetric cell",
+                 options: dict[str, Any] | None = None) -> None:
         super().__init__(name)
+        self.options = opts = CellOptions(options)
         p = self.param = Params()
         current = pybamm.FunctionParameter("Current function [A]", {"Time [s]": pybamm.t})
-        area = p["Electrode area [m2]"]
-        i = current / area
-        left, right = AnodeInterface("Left", p), AnodeInterface("Right", p)
-        self.electrodes = (left, right)
+        i = current / p["Electrode area [m2]"]
+        self.variables.update({"Current [A]": current, "Current density [A.m-2]": i})
+        left, right = AnodeInterface(p, "Left", opts, 1.0), AnodeInterface(p, "Right", opts, -1.0)
+        self.submodels = {"left": left, "right": right,
+                          "holder": StackPressure(p, ("Left", "Right"), opts),
+                          "electrolyte": Electrolyte(p, ("Left", "Right"), opts)}
+        assemble(self, list(self.submodels.values()))
+        v = self.variables
 
-        # stack pressure from the holder spring
-        dh = left.thickness_change() + right.thickness_change()
-        raw = p["Stack pressure [Pa]"] + p["Holder stiffness [Pa.m-1]"] * dh
-        pressure = 0.5 * (raw + pybamm.sqrt(raw * raw + 1e6))  # smooth max(raw, 0), 1 kPa
-
-        # electrolyte: intrusion, filaments, shunt
-        intrusion = left.intrusion + right.intrusion
-        thickness = p["Electrolyte thickness [m]"]
-        ratio = pybamm.maximum(left.fracture_ratio(pressure), right.fracture_ratio(pressure))
-        cracked = ph.step(ratio - 1, 0.02, X)  # the crack runs through
-        span = intrusion + left.filament + right.filament + 1.5 * thickness * cracked
-        remaining = pybamm.maximum(thickness - span, 1e-3 * thickness)
-        r_el = remaining / ph.electrolyte_conductivity(p, X)
-        width = p["Shunt transition width [m]"]
-        shunt = ph.step(span - thickness + 3 * width, width, X)
-        r_lin = r_el + left.resistance() + right.resistance()
-        ionic = 1 / (1 + shunt * r_lin / p["Shunt resistance [Ohm.m2]"])
-        i_ion = i * ionic
-        left.add_to(self, i_ion, pressure, i)
-        right.add_to(self, -i_ion, pressure, -i)
-
-        v_ion = i * r_el + left.overpotential(i) - right.overpotential(-i)
-        voltage = v_ion * ionic
+        # the voltage: the electrolyte's ohmic drop and the two interfaces, at the applied
+        # current, times the ionic fraction (a shunt carries the rest)
+        ionic, r_el = v["Ionic fraction"], v["Electrolyte resistance [Ohm.m2]"]
+        eta_left, eta_right = left.overpotential(v, i), right.overpotential(v, -i)
+        voltage = (i * r_el + eta_left - eta_right) * ionic
+        i_ion = v["Ionic current density [A.m-2]"]
         self.variables.update({
             "Time [s]": pybamm.t, "Time [h]": pybamm.t / 3600,
-            "Current [A]": current, "Current function [A]": current,
-            "Current variable [A]": current,
-            "Current density [A.m-2]": i, "Ionic current density [A.m-2]": i_ion,
+            "Current function [A]": current, "Current variable [A]": current,
             "Voltage [V]": voltage, "Battery voltage [V]": voltage,
-            "Stack pressure [Pa]": pressure, "Intrusion depth [m]": intrusion,
-            "Filament length [m]": left.filament + right.filament,
-            "Electrolyte span [m]": span, "Shunt fraction": 1 - ionic,
-            "Electrolyte resistance [Ohm.m2]": r_el,
-            "Interfacial resistance [Ohm.m2]": left.resistance() + right.resistance(),
-            "Cell thickness change [m]": dh,
+            "Interfacial resistance [Ohm.m2]": v["Left interfacial resistance [Ohm.m2]"]
+            + v["Right interfacial resistance [Ohm.m2]"],
             "Ambient temperature [K]": p["Ambient temperature [K]"],
+            "Left interface overpotential [V]": left.overpotential(v, i_ion),
+            "Right interface overpotential [V]": right.overpotential(v, -i_ion),
+            "Left local current density [A.m-2]":
+                pybamm.AbsoluteValue(i_ion) / v["Left contact fraction"],
+            "Right local current density [A.m-2]":
+                pybamm.AbsoluteValue(i_ion) / v["Right contact fraction"],
         })
         add_counters(self, current, voltage, p.Q)
         add_voltage_components(self, pybamm.Scalar(0.0), {
-            "X-averaged battery reaction overpotential [V]":
-                (left.overpotential(i) - right.overpotential(-i)) * ionic,
+            "X-averaged battery reaction overpotential [V]": (eta_left - eta_right) * ionic,
             "X-averaged battery electrolyte ohmic losses [V]": i * r_el * ionic,
         })
-        self.events += [
-            pybamm.Event("Short circuit", thickness - span),
-            pybamm.Event("Voltage limit", p["Voltage limit [V]"] - pybamm.AbsoluteValue(voltage)),
-        ]
+        self.events.append(pybamm.Event(
+            "Voltage limit", p["Voltage limit [V]"] - pybamm.AbsoluteValue(voltage)))
         self.variables[MAGNITUDE] = pybamm.AbsoluteValue(voltage)
         use_magnitude_limits()
-        self.options = dict(PYBAMM_OPTIONS)
         register_citations()
 
     @property
