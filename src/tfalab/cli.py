@@ -563,6 +563,36 @@ def example_data_cmd(directory: str, overwrite: bool, simulate: bool) -> None:
     Console().print(t)
 
 
+@cli.command("sweep")
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Sweep directory: DIR/results.parquet (resumed if it exists).")
+@click.option("--scheduler", default=None,
+              help="Address of a running Dask scheduler (default: a local cluster).")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Local worker processes (default: the number of cores; 0: no Dask).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: when the terminal shows it).")
+def sweep_cmd(spec: str, out: str, scheduler: str | None, workers: int | None,
+              progress: bool | None) -> None:
+    """Evaluate every point of a sweep SPEC (TOML) on Dask; results in OUT/results.parquet.
+
+    Resumable: points already in OUT are not recomputed. A point whose model fails is a row
+    with its error. Example: tfalab sweep examples/sweep_ccd.toml --out sweep_ccd
+    """
+    from tfalab.sweep import run_sweep
+
+    run = run_sweep(spec, out, scheduler=scheduler, workers=workers, progress=progress)
+    t = Table(title=f"sweep {spec}")
+    for col in ("points", "already stored", "computed", "errors", "wall time / s"):
+        t.add_column(col)
+    t.add_row(str(run.n_points), str(run.n_done_before), str(run.n_computed),
+              str(run.n_errors), f"{run.seconds:.1f}")
+    Console().print(t)
+    Console().print(f"wrote {run.directory / 'results.parquet'} "
+                    f"(pandas.read_parquet reads it as one table)")
+
+
 def main() -> None:
     """Entry point: tfalab errors become a one-line message and exit code 2."""
     try:

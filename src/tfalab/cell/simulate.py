@@ -125,8 +125,13 @@ def _model() -> SymmetricCell:
     return SymmetricCell()
 
 
+#: what a built symmetric-cell model takes as inputs: the current, and the conditions a sweep
+#: varies (one build per anode and cell build serves every pressure and temperature)
+INPUTS = ("Current function [A]", "Stack pressure [Pa]", "Ambient temperature [K]")
+
+
 def _build(params: dict[str, Any]) -> Built:
-    return build(_model(), params, list(COLUMNS.values()))
+    return build(_model(), params, list(COLUMNS.values()), INPUTS)
 
 
 def _frame(trace: Trace) -> pd.DataFrame:
@@ -152,7 +157,8 @@ def run(config: SymmetricConfig, solution: bool = False) -> SymmetricResult:
     protocol = make_protocol(config.protocol)
     built = _build(params)
     area = params["Electrode area [m2]"]
-    steps = iter_steps(({"Current function [A]": float(i * area)}, float(dt))
+    conditions = {name: float(params[name]) for name in INPUTS[1:]}
+    steps = iter_steps(({"Current function [A]": float(i * area), **conditions}, float(dt))
                        for i, dt in protocol.steps())
 
     def partial(trace: Trace) -> CellTest:

@@ -43,13 +43,16 @@ def build(model: pybamm.BaseModel, params: dict[str, Any], variables: list[str],
     """Parameterise and discretise ``model`` once per parameter set (cached).
 
     Every name in ``inputs`` becomes an input parameter (``"[input]"``): the applied current
-    ``"Current function [A]"`` and any other parameter a protocol changes from step to step.
+    ``"Current function [A]"``, any other parameter a protocol changes from step to step, and
+    conditions such as the stack pressure and temperature, so that one build serves a sweep
+    over them (the cache key leaves inputs out; their values travel with each step).
     The events named in ``step_events`` end a step but let the next one start (PyBaMM's
     solver does so for events tagged ``[experiment]``, as a full cell's voltage cut-offs);
     any other event is final for the model.
     """
     key = json.dumps({"model": model.name, "inputs": inputs, "step_events": step_events,
-                      **{k: (v.__name__ if callable(v) else v) for k, v in params.items()}},
+                      **{k: (v.__name__ if callable(v) else v) for k, v in params.items()
+                         if k not in inputs}},  # one build serves every value of an input
                      sort_keys=True, default=str)
     if key in _CACHE:
         return _CACHE[key]

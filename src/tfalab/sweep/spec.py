@@ -1,0 +1,235 @@
+"""Sweep specifications: which points to evaluate, from a TOML file or a dict.
+
+A spec names the ``kind`` of point (what is computed at each), the values common to every
+point (``[fixed]``) and how the others vary (``[axes]``): a full ``grid``, a Latin hypercube
+(``lhs``, scipy's ``qmc.LatinHypercube``) or an explicit ``list`` of points (``[[points]]``).
+
+.. code-block:: toml
+
+    [sweep]
+    kind = "ccd"             # ccd | cycle | short | full | design
+    sampling = "grid"        # grid | lhs | list
+    # samples = 50           # lhs only
+    # seed = 0               # lhs only
+
+    [fixed]
+    build = "Zhang2025"
+    temperature = "80 degC"
+
+    [axes]
+    anode = ["li", "tfa"]
+    pressure = ["0 MPa", "10 MPa", "20 MPa"]
+    # lhs: pressure = {low = "0 MPa", high = "50 MPa"}  (add log = true for a log scale)
+
+Values keep their friendly units ("20 MPa"); :mod:`tfalab.sweep.points` converts them.
+
+>>> spec = SweepSpec.from_dict({"sweep": {"kind": "ccd"},
+...     "axes": {"anode": ["li", "tfa"], "pressure": ["5 MPa", "20 MPa"]}})
+>>> len(spec.points()), spec.points()[0]
+(4, {'anode': 'li', 'pressure': '5 MPa'})
+>>> point_key(spec.points()[0]) == point_key({"pressure": "5 MPa", "anode": "li"})
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfalab.errors import ParameterError
+from tfalab.units import from_si, to_si
+
+#: what a point computes (tfalab.sweep.points)
+KINDS = ("ccd", "cycle", "short", "full", "design")
+SAMPLINGS = ("grid", "lhs", "list")
+#: every field a point may set, with its unit kind for ranges (None: categorical)
+FIELDS: dict[str, str | None] = {
+    "anode": None, "skeleton": None, "free_li": "fraction", "thickness": "length",
+    "porosity": "fraction", "build": None, "relative_density": "fraction",
+    "pressure": "pressure", "temperature": "temperature", "current": "current_density",
+    "capacity": "areal_capacity", "duration": "time", "protocol": None,
+    "cathode": None, "loading": None, "c_rate": None, "cycles": None, "stack": None,
+    "separator": "length",
+}
+#: the default number of LHS samples
+DEFAULT_SAMPLES = 20
+MAX_POINTS = 10_000_000
+
+
+def point_key(point: dict[str, Any], kind: str = "") -> str:
+    """A stable hash of a point (and its kind): the key of its row in the store."""
+    blob = json.dumps({"kind": kind, **point}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A parsed, checked sweep specification."""
+
+    kind: str
+    sampling: str = "grid"
+    fixed: dict[str, Any] = field(default_factory=dict)
+    axes: dict[str, Any] = field(default_factory=dict)
+    listed: tuple[dict[str, Any], ...] = ()
+    samples: int = DEFAULT_SAMPLES
+    seed: int = 0
+    timeout: float | None = None  #: s per point (None: no limit)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SweepSpec:
+        """Build and check a spec from its TOML structure (see the module docstring)."""
+        if not isinstance(d, dict):
+            raise ParameterError(f"a sweep spec is a table, got {type(d).__name__}")
+        unknown = set(d) - {"sweep", "fixed", "axes", "points"}
+        if unknown:
+            raise ParameterError(f"unknown section(s) {sorted(unknown)} in the sweep spec; "
+                                 f"known: [sweep], [fixed], [axes], [[points]]")
+        head = dict(d.get("sweep", {}))
+        kind = head.pop("kind", None)
+        if kind not in KINDS:
+            raise ParameterError(f"[sweep] kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        sampling = head.pop("sampling", "list" if "points" in d and "axes" not in d else "grid")
+        if sampling not in SAMPLINGS:
+            raise ParameterError(f"[sweep] sampling must be one of {', '.join(SAMPLINGS)}; "
+                                 f"got {sampling!r}")
+        samples = head.pop("samples", DEFAULT_SAMPLES)
+        seed = head.pop("seed", 0)
+        timeout = head.pop("timeout", None)
+        if head:
+            raise ParameterError(f"unknown [sweep] key(s) {sorted(head)}; known: kind, "
+                                 f"sampling, samples, seed, timeout")
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+            raise ParameterError(f"[sweep] samples must be a positive integer, got {samples!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ParameterError(f"[sweep] seed must be an integer, got {seed!r}")
+        if timeout is not None:
+            timeout = to_si(timeout, "time", "timeout") if isinstance(timeout, str) \
+                else float(timeout)
+            if not (math.isfinite(timeout) and timeout > 0):
+                raise ParameterError(f"[sweep] timeout must be a positive time, got {timeout!r}")
+        fixed = dict(d.get("fixed", {}))
+        axes = dict(d.get("axes", {}))
+        listed = d.get("points", [])
+        if not isinstance(listed, list) or not all(isinstance(p, dict) for p in listed):
+            raise ParameterError("[[points]] must be a list of tables")
+        for name in [*fixed, *axes, *(k for p in listed for k in p)]:
+            if name not in FIELDS:
+                raise ParameterError(f"unknown point field {name!r}; known: "
+                                     f"{', '.join(FIELDS)}")
+        both = set(fixed) & set(axes)
+        if both:
+            raise ParameterError(f"field(s) {sorted(both)} are both fixed and an axis")
+        spec = cls(kind, sampling, fixed, axes, tuple(dict(p) for p in listed), samples, seed,
+                   timeout)
+        spec._check()
+        return spec
+
+    @classmethod
+    def read(cls, path: str | Path) -> SweepSpec:
+        """Read a TOML spec file (errors name the file)."""
+        from tfalab.tomlfile import read_toml
+
+        return cls.from_dict(read_toml(Path(path), "sweep spec"))
+
+    def _check(self) -> None:
+        if self.sampling == "grid":
+            for name, values in self.axes.items():
+                if not isinstance(values, list) or not values:
+                    raise ParameterError(f"grid axis {name!r} must be a non-empty list of "
+                                         f"values, got {values!r}")
+        elif self.sampling == "lhs":
+            if not self.axes:
+                raise ParameterError("an lhs sweep needs [axes] with ranges")
+            for name, rng in self.axes.items():
+                if FIELDS[name] is None:
+                    if not isinstance(rng, list) or not rng:
+                        raise ParameterError(f"lhs axis {name!r} is categorical: give a list "
+                                             f"of choices, got {rng!r}")
+                    continue
+                if not (isinstance(rng, dict) and {"low", "high"} <= set(rng)):
+                    raise ParameterError(f"lhs axis {name!r} needs {{low = ..., high = ...}}, "
+                                         f"got {rng!r}")
+        elif not self.listed:
+            raise ParameterError("a list sweep needs [[points]]")
+        n = self.n_points
+        if n > MAX_POINTS:
+            raise ParameterError(f"the sweep has {n} points, more than {MAX_POINTS}")
+
+    @property
+    def n_points(self) -> int:
+        if self.sampling == "grid":
+            return math.prod(len(v) for v in self.axes.values())
+        if self.sampling == "lhs":
+            return self.samples
+        return len(self.listed)
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every point, as a dict of field → value (friendly units), fixed values included."""
+        if self.sampling == "grid":
+            names = list(self.axes)
+            varied = [dict(zip(names, combo, strict=True))
+                      for combo in itertools.product(*self.axes.values())]
+        elif self.sampling == "lhs":
+            varied = self._lhs()
+        else:
+            varied = [dict(p) for p in self.listed]
+        return [{**self.fixed, **v} for v in varied]
+
+    def _lhs(self) -> list[dict[str, Any]]:
+        from scipy.stats import qmc
+
+        names = list(self.axes)
+        unit = qmc.LatinHypercube(d=len(names), seed=self.seed).random(self.samples)
+        out = []
+        for row in unit:
+            point: dict[str, Any] = {}
+            for u, name in zip(row, names, strict=True):
+                rng = self.axes[name]
+                kind = FIELDS[name]
+                if kind is None:
+                    point[name] = rng[min(int(u * len(rng)), len(rng) - 1)]
+                    continue
+                lo = to_si(rng["low"], kind, f"{name}.low")
+                hi = to_si(rng["high"], kind, f"{name}.high")
+                if rng.get("log"):
+                    if not (lo > 0 and hi > 0):
+                        raise ParameterError(f"log axis {name!r} needs positive bounds")
+                    value = lo * (hi / lo) ** u
+                else:
+                    value = lo + (hi - lo) * u
+                point[name] = _friendly(value, kind)
+            out.append(point)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        head: dict[str, Any] = {"kind": self.kind, "sampling": self.sampling}
+        if self.sampling == "lhs":
+            head |= {"samples": self.samples, "seed": self.seed}
+        if self.timeout is not None:
+            head["timeout"] = self.timeout
+        out: dict[str, Any] = {"sweep": head}
+        if self.fixed:
+            out["fixed"] = self.fixed
+        if self.axes:
+            out["axes"] = self.axes
+        if self.listed:
+            out["points"] = list(self.listed)
+        return out
+
+
+_DISPLAY = {"pressure": "MPa", "temperature": "degC", "length": "um",
+            "current_density": "mA/cm2", "areal_capacity": "mAh/cm2", "time": "h",
+            "fraction": "%"}
+
+
+def _friendly(value: float, kind: str) -> str:
+    """A sampled SI value written back in friendly units (so points read as the spec)."""
+    unit = _DISPLAY.get(kind)
+    if unit is None:
+        return f"{value:.6g}"
+    return f"{from_si(value, kind, unit):.6g} {unit}"
