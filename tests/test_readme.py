@@ -36,7 +36,8 @@ README = ROOT / "README.md"
 #: tfalab subcommands run by the fast test (plus any line with --help)
 FAST = ("analyze", "example-data", "design", "builds", "--version")
 #: tfalab subcommands too slow for the fast test
-SLOW = ("reproduce", "simulate", "ccd", "validate", "fit", "calibrate")
+SLOW = ("reproduce", "simulate", "ccd", "validate", "fit", "calibrate", "sweep", "optimize",
+        "sweep-plot")
 
 
 def _blocks(lang: str) -> list[str]:

@@ -1,9 +1,11 @@
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tfalab.errors import UnitError
-from tfalab.units import convert, from_si, to_si
+from tfalab.units import KINDS, convert, from_si, to_si
 
 
 @pytest.mark.parametrize(("text", "kind", "expected"), [
@@ -21,7 +23,7 @@ from tfalab.units import convert, from_si, to_si
     ("2.4e-10 cm2/s", "diffusivity", 2.4e-14),
     ("30 ohm*cm2", "areal_resistance", 3e-3),
 ])
-def test_parse_to_si(text, kind, expected):
+def test_parseto_si(text, kind, expected):
     assert math.isclose(to_si(text, kind, "x"), expected, rel_tol=1e-12)
 
 
@@ -61,3 +63,39 @@ def test_convert_checks_dimension():
     assert convert(1.0, "mAh/cm2", "C/m2") == 36000.0
     with pytest.raises(UnitError):
         convert(1.0, "mAh/cm2", "MPa")
+
+
+# --- bad input (issue 20): any text gives a value or a UnitError, never another exception ----
+
+_UNIT_BITS = st.sampled_from(["um", "mm", "MPa", "mA", "cm2", "/", "*", "**", "(", ")", "^",
+                              "0", "-1", "2", "degC", "K", "%", "wt%", " ", "h", "e", ".",
+                              "mAh", "ohm", "µ", "°C", "1/s", "g"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(number=st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                        st.sampled_from(["1e400", "-1e400", "nan", "1", "-5", "0"])),
+       unit=st.lists(_UNIT_BITS, max_size=6).map("".join),
+       kind=st.sampled_from(sorted(KINDS)))
+def test_any_quantity_text_is_a_value_or_a_unit_error(number, unit, kind) -> None:
+    text = f"{number} {unit}"
+    try:
+        value = to_si(text, kind, "x")
+    except UnitError as exc:
+        assert "x" in str(exc)
+        return
+    assert math.isfinite(value)
+    if kind == "temperature":
+        assert value > 0
+
+
+@pytest.mark.parametrize("text", ["100 um/", "100 (um", "100 um**", "1e400 um", "nan um"])
+def test_malformed_quantities_name_the_text(text: str) -> None:
+    with pytest.raises(UnitError, match="thickness"):
+        to_si(text, "length", "thickness")
+
+
+@pytest.mark.parametrize("text", ["-5 K", "-300 degC", "0 K", -1.0])
+def test_temperatures_at_or_below_absolute_zero_are_refused(text) -> None:
+    with pytest.raises(UnitError, match="above 0 K"):
+        to_si(text, "temperature", "temperature")

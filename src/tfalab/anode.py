@@ -236,6 +236,13 @@ class CompositeAnode:
         q = to_si(areal_capacity, "areal_capacity", "areal_capacity")
         if self.areal_capacity == 0:
             raise CapacityError("this anode holds no free Li (free_li = 0)")
+        if q < 0:
+            raise CapacityError(f"areal_capacity must be >= 0 (a capacity drawn from the "
+                                f"anode), got {areal_capacity!r}")
+        if q > self.areal_capacity * (1 + 1e-12):
+            raise CapacityError(f"areal_capacity {areal_capacity!r} exceeds the anode's free-Li "
+                                f"inventory {self.areal_capacity_mAh_cm2:.3g} mAh/cm2 "
+                                f"(utilisation would be {q / self.areal_capacity:.2f})")
         return q / self.areal_capacity
 
     def capacity_at(self, utilisation: str | float) -> float:

@@ -45,6 +45,10 @@ BDF_COLUMNS = {
     "Discharging Energy / Wh", "Ambient Temperature / degC", "Surface Temperature / degC",
     "Internal Resistance / ohm", "Ambient Pressure / Pa", "Applied Pressure / Pa",
 }
+#: largest magnitude accepted in the required columns (s, V, A), far beyond any cell test
+#: (30 000 years, a megavolt, a gigaampere): beyond, a value is a unit or parsing error and
+#: would only overflow the analysis
+_LIMITS = {TIME: 1e12, VOLTAGE: 1e6, CURRENT: 1e9}
 _LABEL = re.compile(r"^(?P<name>[^/]+?) / (?P<unit>\S.*)$")
 _META_KEY = b"tfalab.metadata"
 
@@ -79,6 +83,9 @@ class CellTest:
                  where: str = "CellTest") -> None:
         if not isinstance(data, pd.DataFrame):
             raise CellTestError(f"{where}: expected a pandas DataFrame, got {type(data).__name__}")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise CellTestError(f"{where}: metadata must be a mapping (a JSON object), got "
+                                f"{type(metadata).__name__}")
         self.data = data.reset_index(drop=True)
         self.metadata = dict(metadata or {})
         self._validate(where)
@@ -97,9 +104,21 @@ class CellTest:
             if not pd.api.types.is_numeric_dtype(self.data[col]):
                 raise CellTestError(f"{where}: column {col!r} is not numeric "
                                     f"(dtype {self.data[col].dtype})")
+        for col, limit in _LIMITS.items():
+            values = self.data[col].to_numpy(dtype=float)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise CellTestError(f"{where}: {col!r} has {int(bad.sum())} missing or "
+                                    f"non-finite value(s), the first {values[i]} at row {i + 1}; "
+                                    "all values must be finite numbers")
+            big = np.abs(values) > limit
+            if big.any():
+                i = int(np.argmax(big))
+                raise CellTestError(f"{where}: {col!r} = {values[i]:g} at row {i + 1} is beyond "
+                                    f"+-{limit:g} (not a physical value; check the column's "
+                                    "unit)")
         time = self.data[TIME].to_numpy(dtype=float)
-        if np.isnan(time).any():
-            raise CellTestError(f"{where}: {TIME!r} has missing values")
         if len(time) > 1 and np.any(np.diff(time) < 0):
             i = int(np.argmax(np.diff(time) < 0))
             raise CellTestError(f"{where}: {TIME!r} decreases at row {i + 1} "
@@ -199,23 +218,46 @@ class CellTest:
         if suffix == ".parquet":
             try:
                 table = pq.read_table(path)
-            except (pa.ArrowInvalid, OSError) as exc:
+                data = table.to_pandas()
+            except (pa.ArrowException, OSError, ValueError, TypeError) as exc:
                 raise CellTestError(f"{path}: not a readable Parquet file ({exc})") from None
             raw = (table.schema.metadata or {}).get(_META_KEY)
-            meta = json.loads(raw) if raw else {}
-            return cls(table.to_pandas(), meta, where=str(path))
+            meta = parse_metadata(raw, f"{path}: the Parquet metadata {_META_KEY.decode()!r}") \
+                if raw else {}
+            return cls(data, meta, where=str(path))
         if suffix == ".csv":
             try:
                 data = pd.read_csv(path, float_precision="round_trip")
-            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+                    ValueError, OSError) as exc:
                 raise CellTestError(f"{path}: not a readable CSV file ({exc})") from None
             side = _sidecar(path)
             try:
-                meta = json.loads(side.read_text()) if side.is_file() else {}
-            except json.JSONDecodeError as exc:
-                raise CellTestError(f"{side}: corrupt metadata JSON ({exc})") from None
+                raw = side.read_bytes() if side.is_file() else None
+            except OSError as exc:
+                raise CellTestError(f"{side}: cannot read ({exc})") from None
+            meta = parse_metadata(raw, f"{side}") if raw is not None else {}
             return cls(data, meta, where=str(path))
         raise CellTestError(f"{path}: unknown CellTest format {suffix!r} (use .parquet or .csv)")
+
+
+def parse_metadata(raw: bytes | str, where: str) -> dict[str, Any]:
+    """CellTest metadata stored as JSON (the Parquet schema key, a CSV's sidecar file) as a
+    dict; raises :class:`~tfalab.errors.CellTestError` naming ``where`` when the JSON is
+    corrupt or not an object.
+
+    >>> parse_metadata(b'{"electrode_area_m2": 7.85e-05}', "x")
+    {'electrode_area_m2': 7.85e-05}
+    """
+    try:
+        meta = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CellTestError(f"{where}: corrupt metadata JSON ({exc}); expected a JSON object "
+                            "such as {\"electrode_area_m2\": 7.85e-05}") from None
+    if not isinstance(meta, dict):
+        raise CellTestError(f"{where}: metadata must be a JSON object, got a JSON "
+                            f"{type(meta).__name__} ({str(meta)[:40]!r})")
+    return meta
 
 
 def _sidecar(path: Path) -> Path:

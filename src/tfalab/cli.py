@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
+import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from tfalab import __version__
-from tfalab.errors import TfalabError
+from tfalab.errors import ParameterError, SimulationError, TfalabError
+from tfalab.outputs import atomic_write, output_paths
 
 
 def _table(title: str, data: dict) -> Table:
@@ -88,23 +93,39 @@ def design(anode: str, skeleton: str, free_li: str, thickness: str, porosity: st
 @click.option("--out", default="report", show_default=True, type=click.Path(file_okay=False),
               help="Report folder.")
 @click.option("--only", default=None, help="Comma-separated subset of claims, e.g. C1,C4.")
-def reproduce(out: str, only: str | None) -> None:
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Worker processes of a local Dask cluster (default: the number of cores; "
+                   "1 or 0: one claim after another in this process, without Dask).")
+@click.option("--scheduler", default=None,
+              help="Address of a running Dask scheduler to use instead (its workers must see "
+                   "--out).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal).")
+def reproduce(out: str, only: str | None, workers: int | None, scheduler: str | None,
+              progress: bool | None) -> None:
     """Reproduce the seed paper's claims; write index.html, claims.csv/json and figures.
 
-    Exits 0 when it ran, whatever the misses.
+    Claims run in parallel on Dask (same report as --workers 1). Exits 0 when it ran,
+    whatever the misses.
     """
+    from tqdm import tqdm
+
     from tfalab.paper.report import summary_counts
+    from tfalab.paper.runner import default_workers, select_claims
     from tfalab.paper.runner import reproduce as run
-    from tfalab.paper.runner import select_claims
 
     subset = only.split(",") if only else None
-    n = len(select_claims(subset))
-    console = Console(stderr=True)
-    with Progress(TextColumn("[bold]reproduce"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), console=console) as bar:
-        task = bar.add_task("", total=n)
-        rows = run(out, subset, progress=lambda cid: bar.update(task, advance=1,
-                                                                 description=cid))
+    n = len(select_claims(subset)) + (subset is None)  # + the literature suite
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(total=n, desc="reproduce", unit="claim", file=sys.stderr,
+              disable=not show) as bar:
+        def step(cid: str) -> None:
+            bar.set_postfix_str(cid, refresh=False)
+            bar.update(1)
+
+        rows = run(out, subset, progress=step,
+                   workers=default_workers() if workers is None else workers,
+                   scheduler=scheduler)
     table = Table(title=f"tfalab {__version__}: claims of Zhang et al. 2025")
     for col in ("claim", "check", "role", "paper", "tfalab", "unit", "tol.", "status"):
         table.add_column(col)
@@ -125,6 +146,49 @@ def simulate() -> None:
     """Simulate cells: symmetric and full."""
 
 
+_FORCE = click.option("--force", is_flag=True,
+                      help="Replace output files that exist (never done without it).")
+
+
+class _Stop:
+    interrupted = False
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[_Stop]:
+    """SIGTERM behaves as Ctrl-C (SIGINT) while the work runs: the work stops at its next
+    step and returns what it computed; an interrupt that escapes it is recorded."""
+    stop = _Stop()
+
+    def to_interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, to_interrupt)
+    try:
+        yield stop
+    except KeyboardInterrupt:
+        stop.interrupted = True
+        click.echo("tfalab: interrupted before anything could be written", err=True)
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(path: Path) -> None:
+    click.echo(f"tfalab: interrupted; what was computed is in {path}", err=True)
+    sys.exit(130)
+
+
+def _save_partial(exc: TfalabError, path: Path) -> None:
+    """Write a failed simulation's partial CellTest (termination "solver failure")."""
+    partial = getattr(exc, "partial", None)
+    if partial is None:
+        return
+    partial.metadata["termination"] = "solver failure"
+    atomic_write(path, partial.save)
+    click.echo(f"tfalab: the part simulated before the solver failed is in {path}", err=True)
+
+
 _BUILD = click.option("--build", default="Generic", show_default=True,
                       help="Cell build: a named laboratory build (see 'tfalab builds') or a "
                            "build/parameter TOML file (e.g. from 'tfalab fit').")
@@ -143,10 +207,11 @@ _DENSITY = click.option("--relative-density", "relative_density", default=None,
               help="e.g. 'cycle 0.5 mA/cm2 2 mAh/cm2 for 6000 h', 'ccd', 'strip 0.5 mA/cm2'.")
 @click.option("--points", default=20, show_default=True, help="Output points per step.")
 @click.option("--out", default="symmetric", show_default=True,
-              help="Output stem: writes STEM.parquet and STEM.png.")
+              help="Output stem, taken as written: writes STEM.parquet and STEM.png.")
+@_FORCE
 def simulate_symmetric_cmd(anode: str, build: str, relative_density: str | None,
                            pressure: str, temperature: str, protocol: str,
-                           points: int, out: str) -> None:
+                           points: int, out: str, force: bool) -> None:
     """Symmetric anode|Li6PS5Cl|anode cell: a CellTest (Parquet) and a voltage plot.
 
     Example: tfalab simulate symmetric --anode tfa --pressure 20MPa --temperature 80degC
@@ -155,23 +220,31 @@ def simulate_symmetric_cmd(anode: str, build: str, relative_density: str | None,
     from tfalab.analysis import overpotential_per_cycle, time_to_failure
     from tfalab.cell.simulate import simulate_symmetric
 
-    res = simulate_symmetric(anode, protocol=protocol, pressure=pressure,
-                             temperature=temperature, points_per_step=points, build=build,
-                             relative_density=relative_density)
-    stem = Path(out)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    path = res.celltest.save(stem.with_suffix(".parquet"))
-    _voltage_plot(res.celltest, stem.with_suffix(".png"),
-                  f"{anode}, {pressure}, {temperature}: {protocol}")
-    t_fail = time_to_failure(res.celltest)
-    op = overpotential_per_cycle(res.celltest)
+    parquet, png = output_paths(out, [".parquet", ".png"], force)
+    with _interruptible() as stop:
+        try:
+            res = simulate_symmetric(anode, protocol=protocol, pressure=pressure,
+                                     temperature=temperature, points_per_step=points,
+                                     build=build, relative_density=relative_density)
+        except SimulationError as exc:
+            _save_partial(exc, parquet)
+            raise
+    path = atomic_write(parquet, res.celltest.save)
+    atomic_write(png, lambda tmp: _voltage_plot(
+        res.celltest, tmp, f"{anode}, {pressure}, {temperature}: {protocol}"))
+    if stop.interrupted or res.termination == "interrupted":
+        _interrupted(path)
+    flowing = bool(np.any(res.celltest.current != 0))  # a rest protocol has no cycles
+    t_fail = time_to_failure(res.celltest) if flowing else float("nan")
+    op = overpotential_per_cycle(res.celltest) if flowing else \
+        pd.DataFrame({"plateau_overpotential": []})
     info = {"termination": res.termination,
             "simulated / h": float(res.celltest.time[-1] / 3600),
             "time to failure / h": t_fail / 3600,
             "cycles": len(op),
             "last overpotential / mV": float(op.plateau_overpotential.iloc[-1] * 1e3)
             if len(op) else float("nan"),
-            "CellTest": str(path), "plot": str(stem.with_suffix(".png"))}
+            "CellTest": str(path), "plot": str(png)}
     Console().print(_table("symmetric cell", info))
 
 
@@ -186,9 +259,12 @@ def simulate_symmetric_cmd(anode: str, build: str, relative_density: str | None,
 @click.option("--protocol", default="cycle 1C for 100 cycles", show_default=True,
               help="e.g. 'cycle 1C for 420 cycles', 'rate 0.2C,0.5C,1C,2C,5C x 5'.")
 @click.option("--out", default="full", show_default=True,
-              help="Output stem: writes STEM.parquet, STEM_cycles.csv and STEM.png.")
+              help="Output stem, taken as written: writes STEM.parquet, STEM_cycles.csv and "
+                   "STEM.png.")
+@_FORCE
 def simulate_full_cmd(anode: str, build: str, cathode: str, loading: str | None,
-                      pressure: str, temperature: str, protocol: str, out: str) -> None:
+                      pressure: str, temperature: str, protocol: str, out: str,
+                      force: bool) -> None:
     """Full anode|Li6PS5Cl|cathode cell: a CellTest, a cycle table and a retention plot.
 
     Example: tfalab simulate full --cathode fes2 --loading 2.17mg/cm2 --anode tfa
@@ -196,12 +272,16 @@ def simulate_full_cmd(anode: str, build: str, cathode: str, loading: str | None,
     """
     from tfalab.cell.full_simulate import simulate_full
 
-    res = simulate_full(anode, cathode, loading, protocol, pressure, temperature, build=build)
-    stem = Path(out)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    path = res.celltest.save(stem.with_suffix(".parquet"))
-    cycles_path = stem.with_name(stem.name + "_cycles.csv")
-    res.cycles.to_csv(cycles_path, index=False)
+    parquet, cycles_path, png = output_paths(out, [".parquet", "_cycles.csv", ".png"], force)
+    with _interruptible() as stop:
+        try:
+            res = simulate_full(anode, cathode, loading, protocol, pressure, temperature,
+                                build=build)
+        except SimulationError as exc:
+            _save_partial(exc, parquet)
+            raise
+    path = atomic_write(parquet, res.celltest.save)
+    atomic_write(cycles_path, lambda tmp: res.cycles.to_csv(tmp, index=False))
     plt = _plt()
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.3))
     a.plot(res.cycles.cycle, res.cycles.discharge_mAh_g, lw=1)
@@ -209,19 +289,27 @@ def simulate_full_cmd(anode: str, build: str, cathode: str, loading: str | None,
     b.plot(res.cycles.cycle, 100 * res.cycles.retention, lw=1)
     b.set(xlabel="cycle", ylabel="retention / %", title=f"{pressure}, {temperature}")
     fig.tight_layout()
-    fig.savefig(stem.with_suffix(".png"), dpi=120)
+    atomic_write(png, lambda tmp: fig.savefig(tmp, dpi=120))
     plt.close(fig)
+    if stop.interrupted or res.termination == "interrupted":
+        _interrupted(path)
     c = res.cycles
     info = {"termination": res.termination, "cycles": len(c),
             "first discharge / mAh g-1": float(c.discharge_mAh_g.iloc[0]) if len(c) else 0.0,
             "last retention / %": float(100 * c.retention.iloc[-1]) if len(c) else 0.0,
-            "CellTest": str(path), "cycles table": str(cycles_path),
-            "plot": str(stem.with_suffix(".png"))}
+            "CellTest": str(path), "cycles table": str(cycles_path), "plot": str(png)}
     Console().print(_table("full cell", info))
 
 
+#: most points a pressure range may hold (a typo such as 0:50:0.00001 is refused at once)
+MAX_PRESSURE_POINTS = 1000
+
+
 def _pressures(text: str) -> list[float]:
-    from tfalab.errors import ParameterError
+    """``START:STOP:STEP`` in MPa or a comma list; checked (finite, 0-1000 MPa, at most
+    :data:`MAX_PRESSURE_POINTS` points) before anything runs."""
+    import math
+
     from tfalab.units import to_si
 
     if ":" in text:
@@ -229,12 +317,31 @@ def _pressures(text: str) -> list[float]:
         if len(parts) != 3:
             raise ParameterError(f"pressure range {text!r}: write START:STOP:STEP in MPa, "
                                  "e.g. 0:50:5")
-        a, b, c = (float(x) for x in parts)
-        if c <= 0 or b < a:
-            raise ParameterError(f"pressure range {text!r}: need STOP >= START and STEP > 0")
-        return [1e6 * x for x in np.arange(a, b + c / 2, c)]
-    return [to_si(x if any(ch.isalpha() for ch in x) else f"{x} MPa", "pressure", "pressure")
-            for x in text.split(",")]
+        try:
+            a, b, c = (float(x) for x in parts)
+        except ValueError:
+            raise ParameterError(f"pressure range {text!r}: START, STOP and STEP must be "
+                                 f"numbers in MPa, e.g. 0:50:5") from None
+        if not all(math.isfinite(x) for x in (a, b, c)) or c <= 0 or b < a or a < 0:
+            raise ParameterError(f"pressure range {text!r}: need finite 0 <= START <= STOP "
+                                 f"and STEP > 0 (MPa)")
+        n = math.floor((b - a) / c + 0.5) + 1
+        if n > MAX_PRESSURE_POINTS:
+            raise ParameterError(f"pressure range {text!r} has {n} points, more than "
+                                 f"{MAX_PRESSURE_POINTS}; use a larger STEP (or "
+                                 f"'tfalab sweep' for large maps)")
+        values = [1e6 * x for x in np.arange(a, b + c / 2, c)]
+    else:
+        items = [x.strip() for x in text.split(",")]
+        if not all(items):
+            raise ParameterError(f"pressure list {text!r}: empty item; write e.g. "
+                                 f"'10 MPa,20 MPa'")
+        values = [to_si(x if any(ch.isalpha() for ch in x) else f"{x} MPa", "pressure",
+                        "pressure") for x in items]
+    for v in values:
+        if not 0 <= v <= 1e9:
+            raise ParameterError(f"pressure {v / 1e6:g} MPa is outside 0-1000 MPa")
+    return values
 
 
 @cli.command()
@@ -247,9 +354,10 @@ def _pressures(text: str) -> list[float]:
 @click.option("--temperature", default="80 degC", show_default=True)
 @click.option("--protocol", default=None, help="CCD ramp (default: tfalab's ramp).")
 @click.option("--out", default="ccd", show_default=True,
-              help="Output stem: writes STEM.csv and STEM.png.")
+              help="Output stem, taken as written: writes STEM.csv and STEM.png.")
+@_FORCE
 def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
-        temperature: str, protocol: str | None, out: str) -> None:
+        temperature: str, protocol: str | None, out: str, force: bool) -> None:
     """Critical current density versus stack pressure (table and plot).
 
     Example: tfalab ccd --anode li,tfa --pressure 0:50:5
@@ -257,11 +365,15 @@ def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
     from tfalab.cell.experiments import DEFAULT_RAMP, ccd_map
 
     anodes = [a.strip() for a in anode.split(",") if a.strip()]
-    table = ccd_map(anodes, _pressures(pressure), temperature, protocol or DEFAULT_RAMP,
-                    build=build, relative_density=relative_density)
-    stem = Path(out)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(stem.with_suffix(".csv"), index=False)
+    if not anodes:
+        raise ParameterError(f"--anode {anode!r}: name at least one anode (tfa, li or a TOML "
+                             f"file)")
+    pressures = _pressures(pressure)
+    csv, png = output_paths(out, [".csv", ".png"], force)
+    with _interruptible() as stop:
+        table = ccd_map(anodes, pressures, temperature, protocol or DEFAULT_RAMP,
+                        build=build, relative_density=relative_density)
+    atomic_write(csv, lambda tmp: table.to_csv(tmp, index=False))
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for name, d in table.groupby("anode"):
@@ -269,7 +381,7 @@ def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
     ax.set(xlabel="stack pressure / MPa", ylabel="CCD / mA cm$^{-2}$", title=temperature)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(stem.with_suffix(".png"), dpi=120)
+    atomic_write(png, lambda tmp: fig.savefig(tmp, dpi=120))
     rich = Table(title=f"CCD, {temperature}")
     for col in ("anode", "pressure / MPa", "CCD / mA cm-2", "failure"):
         rich.add_column(col)
@@ -277,7 +389,9 @@ def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
         rich.add_row(r.anode, f"{r.pressure_MPa:g}", f"{r.ccd_mA_cm2:.2f}",
                      str(r.mode) if r.failed else "none in ramp")
     Console().print(rich)
-    Console().print(f"wrote {stem.with_suffix('.csv')} and {stem.with_suffix('.png')}")
+    Console().print(f"wrote {csv} and {png}")
+    if stop.interrupted or table.attrs.get("interrupted"):
+        _interrupted(csv)
 
 
 @cli.command()
@@ -288,25 +402,44 @@ def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
                    "data/parameters.toml; the source tree's own: "
                    "scripts/regenerate_parameters.py).")
 @click.option("--full", is_flag=True, help="Refit the full-cell parameters instead.")
-def calibrate(passes: int, write: str | None, full: bool) -> None:
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr, one step per fitted value (default: when stderr "
+                   "is a terminal).")
+def calibrate(passes: int, write: str | None, full: bool, progress: bool | None) -> None:
     """Refit the symmetric-cell (or, with --full, full-cell) parameters to their calibration
-    claims (a few minutes). Nothing is written into the installed package."""
-    from tfalab.paper.cell_calibration import calibrate as run
-    from tfalab.paper.cell_calibration import write_fitted
+    claims (a few minutes). Nothing is written into the installed package.
 
-    if full:
-        from tfalab.paper.full_calibration import calibrate as run_full
+    The fits run one after another (each bisection step needs the one before), in this
+    process."""
+    from tqdm import tqdm
 
-        click.echo(json.dumps(run_full(log=lambda m: click.echo(m, err=True), write=write),
-                              indent=2))
-        if write:
-            click.echo(f"wrote {write}")
-        return
+    from tfalab.paper import cell_calibration, full_calibration
 
-    values = run(passes=passes, log=lambda m: click.echo(m, err=True))
+    show = sys.stderr.isatty() if progress is None else progress
+    total = full_calibration.STEPS if full else cell_calibration.steps(passes)
+    with tqdm(total=total, desc="calibrate", unit="fit", file=sys.stderr,
+              disable=not show) as bar:
+        def log(message: str) -> None:
+            if show:
+                bar.write(message, file=sys.stderr)
+            else:
+                click.echo(message, err=True)
+
+        def step(message: str) -> None:
+            if bar.n >= bar.total:  # the full cell's D and extra capacity refitted
+                bar.total += 1
+            bar.set_postfix_str(message.split(" = ")[0].strip(), refresh=False)
+            bar.update(1)
+
+        if full:
+            values = full_calibration.calibrate(log=log, write=write, progress=step)
+        else:
+            values = cell_calibration.calibrate(passes=passes, log=log, progress=step)
     click.echo(json.dumps(values, indent=2))
-    if write:
-        click.echo(f"wrote {write_fitted(values, write)}")
+    if write and full:
+        click.echo(f"wrote {write}")
+    elif write:
+        click.echo(f"wrote {cell_calibration.write_fitted(values, write)}")
 
 
 @cli.group()
@@ -335,23 +468,46 @@ def _report(kind: str, summary: dict, out: str) -> None:
     Console().print(f"wrote {out}.png and {out}.json")
 
 
-_OUT = click.option("--out", default=None, help="Output stem (default: the file's name).")
+def _OUT(func: Any) -> Any:
+    """``--out STEM`` and ``--force`` of the analyze commands."""
+    return click.option(
+        "--out", default=None,
+        help="Output stem, taken as written: writes OUT.png and OUT.json (default: the file's "
+             "name and _KIND, in the current folder).")(_FORCE(func))
 
 
-def _stem(path: str, out: str | None, kind: str) -> str:
-    return out or f"{Path(path).stem}_{kind}"
+def _stem(path: str, out: str | None, kind: str, force: bool = False) -> str:
+    """The output stem, checked before any work: OUT.png and OUT.json are usable names, never
+    the input, and replace an existing file only with ``force``."""
+    import os
+
+    from tfalab.errors import OutputError
+
+    stem = out if out is not None else f"{Path(path).stem}_{kind}"
+    for suffix in (".png", ".json"):
+        try:
+            p = Path(f"{stem}{suffix}")
+            same = p.resolve() == Path(path).resolve() or (
+                p.exists() and os.path.samefile(p, path))
+        except (OSError, ValueError):
+            continue  # not a usable name: output_paths says why
+        if same:
+            raise OutputError(f"--out {stem!r} would overwrite the input {path}; choose "
+                              f"another output name")
+    output_paths(stem, [".png", ".json"], force)
+    return stem
 
 
 @analyze.command("cycling")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--area", default=None, help="Electrode area, e.g. '0.785 cm2'.")
 @_OUT
-def analyze_cycling_cmd(file: str, area: str | None, out: str | None) -> None:
+def analyze_cycling_cmd(file: str, area: str | None, out: str | None, force: bool) -> None:
     """Cycler file (BioLogic, Arbin, Neware, LAND, Maccor, BDF): capacity and overpotential
     per cycle."""
     from tfalab.io import analyze_cycling
 
-    stem = _stem(file, out, "cycling")
+    stem = _stem(file, out, "cycling", force)
     _report("cycling", analyze_cycling(file, stem, area=area), stem)
 
 
@@ -364,12 +520,13 @@ def analyze_cycling_cmd(file: str, area: str | None, out: str | None) -> None:
                    "autolab, parstat, zplot, versastudio, powersuite, chinstruments.")
 @_OUT
 def analyze_eis_cmd(
-    file: str, area: str | None, circuit: str | None, fmt: str | None, out: str | None
+    file: str, area: str | None, circuit: str | None, fmt: str | None, out: str | None,
+    force: bool,
 ) -> None:
     """Impedance spectrum: circuit fit (ASRs in ohm cm2), Bode peak frequency and DRT."""
     from tfalab.analysis.eis import analyze as run
 
-    stem = _stem(file, out, "eis")
+    stem = _stem(file, out, "eis", force)
     _report("eis", run(file, stem, area=area, circuit=circuit, format=fmt), stem)
 
 
@@ -379,11 +536,12 @@ def analyze_eis_cmd(
 @click.option("--depth-resolution", default="0 nm", show_default=True,
               help="Instrument depth resolution (Gaussian sigma).")
 @_OUT
-def analyze_sims_cmd(file: str, time_: str, depth_resolution: str, out: str | None) -> None:
+def analyze_sims_cmd(file: str, time_: str, depth_resolution: str, out: str | None,
+                     force: bool) -> None:
     """ToF-SIMS isotope depth profile: thin-film Gaussian fit of Fick's law, D with its CI."""
     from tfalab.analysis.sims import analyze_sims
 
-    stem = _stem(file, out, "sims")
+    stem = _stem(file, out, "sims", force)
     _report("sims", analyze_sims(file, stem, time=time_, depth_resolution=depth_resolution),
             stem)
 
@@ -393,11 +551,12 @@ def analyze_sims_cmd(file: str, time_: str, depth_resolution: str, out: str | No
 @click.option("--unit", default=None, help="Unit of the map values (e.g. GPa) if not in it.")
 @click.option("--peaks", default=1, show_default=True, help="Gaussians to fit.")
 @_OUT
-def analyze_dmt_cmd(file: str, unit: str | None, peaks: int, out: str | None) -> None:
+def analyze_dmt_cmd(file: str, unit: str | None, peaks: int, out: str | None,
+                    force: bool) -> None:
     """AFM-DMT modulus map: histogram, (multi-)Gaussian fit, mean and FWHM."""
     from tfalab.analysis.dmt import analyze_dmt
 
-    stem = _stem(file, out, "dmt")
+    stem = _stem(file, out, "dmt", force)
     _report("dmt", analyze_dmt(file, stem, unit=unit, n_peaks=peaks), stem)
 
 
@@ -406,11 +565,11 @@ def analyze_dmt_cmd(file: str, unit: str | None, peaks: int, out: str | None) ->
 @click.option("--candidates", default="Li,LiBx,Li6PS5Cl,Li2S", show_default=True,
               help="Comma-separated candidate phases.")
 @_OUT
-def analyze_xrd_cmd(file: str, candidates: str, out: str | None) -> None:
+def analyze_xrd_cmd(file: str, candidates: str, out: str | None, force: bool) -> None:
     """XRD pattern (2theta-intensity, Cu Ka): phases present and rough fractions."""
     from tfalab.analysis.xrd import analyze_xrd
 
-    stem = _stem(file, out, "xrd")
+    stem = _stem(file, out, "xrd", force)
     names = [c.strip() for c in candidates.split(",") if c.strip()]
     _report("xrd", analyze_xrd(file, stem, candidates=names), stem)
 
@@ -422,11 +581,11 @@ def analyze_xrd_cmd(file: str, candidates: str, out: str | None) -> None:
 @click.option("--pore", default="dark", show_default=True, type=click.Choice(["dark", "bright"]))
 @_OUT
 def analyze_ct_cmd(file: str, voxel_size: str, threshold: float | None, pore: str,
-                   out: str | None) -> None:
+                   out: str | None, force: bool) -> None:
     """CT/FIB-SEM volume (3D TIFF, folder of slices, .npy): porosity, profile, pore sizes."""
     from tfalab.analysis.ct import analyze as run
 
-    stem = _stem(file, out, "ct")
+    stem = _stem(file, out, "ct", force)
     _report("ct", run(file, stem, voxel_size=voxel_size, threshold=threshold, pore=pore), stem)
 
 
@@ -591,6 +750,122 @@ def sweep_cmd(spec: str, out: str, scheduler: str | None, workers: int | None,
     Console().print(t)
     Console().print(f"wrote {run.directory / 'results.parquet'} "
                     f"(pandas.read_parquet reads it as one table)")
+
+
+@cli.command("optimize")
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Study directory: OUT/optuna.db (resumed if it exists), results.parquet, "
+                   "pareto.csv, pareto.png, best.toml.")
+@click.option("--trials", type=click.IntRange(min=0), default=None,
+              help="Total trials of the study (default: the spec's); a rerun runs the rest.")
+@click.option("--scheduler", default=None,
+              help="Address of a running Dask scheduler (default: a local cluster).")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Local worker processes (default: the number of cores; 0: no Dask).")
+@click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: when the terminal shows it).")
+def optimize_cmd(spec: str, out: str, trials: int | None, scheduler: str | None,
+                 workers: int | None, seed: int | None, progress: bool | None) -> None:
+    """Inverse design: multi-objective search (Optuna NSGA-II or TPE) of a SPEC (TOML).
+
+    Trials run in batches on Dask, one per worker; the study is resumable (OUT/optuna.db).
+    Prints the Pareto front, the comparison with the spec's [reference] design and the
+    tfalab command lines that simulate the best designs again (also in OUT/best.toml).
+    Example: tfalab optimize examples/optimize_tfa.toml --out opt_tfa
+    """
+    from tfalab.sweep.optimize import optimize
+
+    res = optimize(spec, out, trials=trials, scheduler=scheduler, workers=workers,
+                   progress=progress, seed=seed)
+    console = Console()
+    t = Table(title=f"optimize {spec}")
+    for col in ("trials", "already done", "computed", "failed", "Pareto", "wall time / s"):
+        t.add_column(col)
+    t.add_row(str(res.n_trials), str(res.n_before), str(res.n_computed), str(res.n_failed),
+              str(len(res.pareto)), f"{res.seconds:.1f}")
+    console.print(t)
+    if len(res.pareto):
+        cols = ["trial", *[f"in_{p.name}" for p in res.spec.space], *res.objective_columns]
+        cols = [c for c in dict.fromkeys(cols) if c in res.pareto]
+        front = Table(title="Pareto front (feasible, non-dominated)")
+        for c in cols:
+            front.add_column(c.removeprefix("in_"))
+        for _, row in res.pareto.iterrows():
+            front.add_row(*(f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c])
+                            for c in cols))
+        console.print(front)
+    else:
+        console.print("no feasible trial yet: the Pareto front is empty")
+    if res.verdict:
+        click.echo(res.verdict)
+    if res.commands:
+        click.echo("simulate the best designs again (more command lines in best.toml):")
+        for cmds in res.commands:
+            click.echo(f"  {cmds[0]}")
+    d = res.directory
+    click.echo(f"wrote {d / 'pareto.csv'}, {d / 'pareto.png'}, {d / 'best.toml'} "
+               f"(all trials: {d / 'results.parquet'})")
+
+
+@cli.command("sweep-plot")
+@click.argument("directory", type=click.Path(exists=True))
+@click.option("--kind", "kind", required=True,
+              type=click.Choice(["map", "pareto", "parallel"]),
+              help="map: VALUE over X x Y; pareto: objectives and front; parallel: parallel "
+                   "coordinates.")
+@click.option("--x", "x", default=None, help="map: input on the x axis, e.g. pressure.")
+@click.option("--y", "y", default=None, help="map: input on the y axis, e.g. temperature.")
+@click.option("--value", default=None, help="map: column shown in colour, e.g. ccd_mA_cm2.")
+@click.option("--by", default=None, help="map: one panel per value of this input, e.g. anode.")
+@click.option("--objectives", default=None,
+              help="pareto: 'column:max,column:min' (default: the study's in DIR).")
+@click.option("--columns", default=None,
+              help="parallel: comma-separated axes (default: varied inputs, main outputs).")
+@click.option("--color", default=None, help="parallel: column colouring the lines.")
+@click.option("--out", default=None, help="PNG file (default: DIR/KIND.png).")
+def sweep_plot_cmd(directory: str, kind: str, x: str | None, y: str | None,
+                   value: str | None, by: str | None, objectives: str | None,
+                   columns: str | None, color: str | None, out: str | None) -> None:
+    """Figures of a sweep or optimize DIRECTORY (or its results.parquet).
+
+    Inputs are named as in the spec (pressure, temperature, free_li ...), outputs by their
+    column (ccd_mA_cm2, time_to_short_h, specific_energy_Wh_kg ...). Examples:
+    tfalab sweep-plot sweep_ccd --kind map --x pressure --y anode --value ccd_mA_cm2;
+    tfalab sweep-plot opt_tfa --kind pareto; tfalab sweep-plot opt_tfa --kind parallel
+    """
+    from tfalab.errors import ParameterError
+    from tfalab.sweep import figures
+
+    d = Path(directory)
+    base = d.parent if d.name == "results.parquet" else d
+    spec = None
+    if (base / "optuna.db").is_file() and (base / "optimize.toml").is_file():
+        from tfalab.sweep.optimize import study_results
+
+        spec, results = study_results(base)
+    else:
+        results = figures.load_results(d)
+    path = Path(out) if out else base / f"{kind}.png"
+    if kind == "map":
+        if not (x and y and value):
+            raise ParameterError("--kind map needs --x, --y and --value")
+        figures.map_figure(results, x, y, value, path, by=by)
+    elif kind == "pareto":
+        if objectives:
+            objs: object = [o.strip() for o in objectives.split(",") if o.strip()]
+        elif spec is not None:
+            objs = spec.objectives
+        else:
+            raise ParameterError("--kind pareto needs --objectives 'column:max,column:min' "
+                                 "(or an optimize directory)")
+        figures.pareto_figure(results, objs, path)
+    else:
+        cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else \
+            figures.default_columns(results)
+        figures.parallel_coordinates_figure(results, cols, path, color=color)
+    click.echo(f"wrote {path}")
 
 
 def main() -> None:

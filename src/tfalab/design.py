@@ -92,6 +92,9 @@ class CathodeComposite:
             to_si(average_voltage, "voltage", "average_voltage")
         if v is None:
             raise ParameterError(f"{act.name} has no average voltage; pass average_voltage")
+        if not 0 < v <= 10:
+            raise ParameterError(f"average_voltage must lie in (0, 10] V vs Li/Li+, got "
+                                 f"{average_voltage!r}")
         mass = _loading(loading, q)
         eps = to_si(porosity, "fraction", "porosity")
         if not 0 <= eps < 1:

@@ -59,3 +59,8 @@ class DataFileError(TfalabError, ValueError):
 
 class FitError(TfalabError, RuntimeError):
     """A fit to data failed or is meaningless (no signal, did not converge)."""
+
+
+class OutputError(TfalabError, ValueError):
+    """An output path cannot be used: not a name, not writable, or it would overwrite a file
+    (pass ``--force``). Raised before any work is done."""

@@ -36,6 +36,25 @@ from tfalab.units import from_si, to_si
 DEFAULT_STRIP_TIME = 1000 * 3600.0
 #: A CCD ramp with more current steps than this is taken for a typo.
 MAX_RAMP_STEPS = 100_000
+#: Most steps (half-cycles) a protocol may hold (a typo such as "x 99999999999" is refused
+#: before anything is allocated); the environment variable TFALAB_MAX_STEPS raises it.
+MAX_STEPS = 1_000_000
+
+
+def max_steps() -> int:
+    """The step limit: ``TFALAB_MAX_STEPS`` if set (a positive integer), else MAX_STEPS."""
+    import os
+
+    text = os.environ.get("TFALAB_MAX_STEPS", "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    return MAX_STEPS
+
+
+def _check_steps(n: int, owner: str) -> None:
+    if n > max_steps():
+        raise ProtocolError(f"{owner}: {n} steps is more than the limit of {max_steps()} "
+                            f"(set the environment variable TFALAB_MAX_STEPS to raise it)")
 
 #: Protocol strings :func:`parse_protocol` understands.
 ACCEPTED_FORMS = (
@@ -188,7 +207,19 @@ class Protocol:
         if unknown:
             raise ProtocolError(f"{kind} protocol: unknown field(s) {unknown}; "
                                 f"expected {sorted(names)}")
-        return target(**data)
+        import inspect
+
+        required = [n for n, prm in inspect.signature(target.__init__).parameters.items()
+                    if n != "self" and prm.default is inspect.Parameter.empty
+                    and prm.kind in (prm.POSITIONAL_OR_KEYWORD, prm.KEYWORD_ONLY)]
+        missing = [n for n in required if n not in data]
+        if missing:
+            raise ProtocolError(f"{kind} protocol: missing field(s) {missing}; "
+                                f"expected {sorted(names)}")
+        try:
+            return target(**data)
+        except TypeError as exc:  # a field of the wrong type that no check caught
+            raise ProtocolError(f"{kind} protocol: {exc}") from None
 
     def to_experiment(self, area_m2: float | str, points_per_step: int = 20,
                       temperature: float | str | None = None) -> Any:
@@ -338,6 +369,7 @@ class GalvanostaticCycling(Protocol):
         for key, value in (("current_density", i), ("capacity", q), ("total_time", t),
                            ("cycles", n)):
             object.__setattr__(self, key, value)
+        _check_steps(2 * self.n_cycles, name)
 
     @property
     def half_cycle_time(self) -> float:
@@ -732,8 +764,10 @@ class FullProtocol:
 
     def __post_init__(self) -> None:
         for c, n in self.blocks:
-            if not (c > 0 and n >= 1):
-                raise ProtocolError(f"C-rate must be > 0 and cycles >= 1, got {c}C x {n}")
+            if not (math.isfinite(c) and 0 < c <= 100 and n >= 1):
+                raise ProtocolError(f"C-rate must lie in (0, 100] and cycles be >= 1, got "
+                                    f"{c}C x {n}")
+        _check_steps(2 * self.n_cycles, "full-cell protocol")
 
     def to_dict(self) -> dict[str, Any]:
         return {"blocks": [list(b) for b in self.blocks]}

@@ -20,6 +20,7 @@ Bare numbers are taken as already being in SI (fractions for dimensionless quant
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from numbers import Real
@@ -87,6 +88,23 @@ def _clean_unit(unit: str) -> str:
     return _POWER.sub(r"**\1", unit) if unit else "dimensionless"
 
 
+#: characters a unit may hold (letters, digits, operators, brackets, %, ‰, µ, °, Ω, ·)
+_UNIT_CHARS = re.compile(r"^[A-Za-z0-9_ *./()^%‰µμ°ΩΩ℃·+-]*$")
+
+
+def _parse_unit(unit: str) -> pint.Unit:
+    """pint's unit for ``unit`` (cleaned), or :class:`UnitError`: pint's parser can raise
+    anything on malformed text (AssertionError, TokenError, ZeroDivisionError ...)."""
+    text = _clean_unit(unit)
+    if not _UNIT_CHARS.match(unit) or len(unit) > 100:
+        raise UnitError(f"malformed unit {unit!r}")
+    try:
+        parsed = registry().parse_units(text)
+    except Exception as exc:  # any failure of pint's parser is a bad unit string
+        raise UnitError(f"malformed unit {unit!r}") from exc
+    return parsed
+
+
 def quantity(value: str | Real | pint.Quantity, name: str = "value") -> pint.Quantity:
     """Parse ``"20 MPa"`` (or a pint Quantity) into a pint Quantity.
 
@@ -106,11 +124,12 @@ def quantity(value: str | Real | pint.Quantity, name: str = "value") -> pint.Qua
     if not match:
         raise UnitError(f"{name}: cannot read {value!r} as a number followed by a unit")
     number, unit = match.groups()
+    if not math.isfinite(float(number)):
+        raise UnitError(f"{name}: {value!r} is not a finite number (overflow or NaN)")
     try:
-        return ureg.Quantity(float(number), _clean_unit(unit))
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError,
-            AttributeError, TypeError, ValueError) as exc:
-        raise UnitError(f"{name}: unknown unit {unit!r} in {value!r}") from exc
+        return ureg.Quantity(float(number), _parse_unit(unit))
+    except UnitError:
+        raise UnitError(f"{name}: unknown or malformed unit {unit!r} in {value!r}") from None
 
 
 def _kind(kind: str) -> tuple[str, str]:
@@ -131,12 +150,27 @@ def to_si(value: str | Real | pint.Quantity, kind: str, name: str = "value") -> 
     """
     example, si_unit = _kind(kind)
     if isinstance(value, Real) and not isinstance(value, bool):
-        return float(value)
+        out = float(value)
+    else:
+        out = _to_si_quantity(value, kind, name, example, si_unit)
+    if not math.isfinite(out):
+        raise UnitError(f"{name}: must be a finite {kind.replace('_', ' ')} (for example "
+                        f"{example!r}), got {value!r}")
+    if kind == "temperature" and not out > 0:
+        raise UnitError(f"{name}: an absolute temperature must be above 0 K (-273.15 degC), "
+                        f"got {value!r}")
+    return out
+
+
+def _to_si_quantity(value: str | pint.Quantity, kind: str, name: str, example: str,
+                    si_unit: str) -> float:
     q = quantity(value, name)
     if kind == "activation_energy" and q.check("[energy]"):
         q = q * registry().avogadro_constant  # eV per particle -> J/mol
     try:
         return _round15(float(q.to(si_unit).magnitude))
+    except OverflowError:
+        raise UnitError(f"{name}: {value!r} overflows") from None
     except pint.errors.DimensionalityError:
         label = kind.replace("_", " ")
         article = "an" if label[0] in "aeiou" else "a"
@@ -159,12 +193,11 @@ def from_si(value: float, kind: str, unit: str) -> float:
     """
     _, si_unit = _kind(kind)
     ureg = registry()
+    target = _parse_unit(unit)
     try:
-        return _round15(float(ureg.Quantity(value, si_unit).to(_clean_unit(unit)).magnitude))
+        return _round15(float(ureg.Quantity(value, si_unit).to(target).magnitude))
     except pint.errors.DimensionalityError:
         raise UnitError(f"cannot express a {kind} in {unit!r}") from None
-    except pint.errors.UndefinedUnitError:
-        raise UnitError(f"unknown unit {unit!r}") from None
 
 
 def convert(value: float, from_unit: str, to_unit: str) -> float:
@@ -174,13 +207,11 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     36000.0
     """
     ureg = registry()
+    source, target = _parse_unit(from_unit), _parse_unit(to_unit)
     try:
-        q = ureg.Quantity(value, _clean_unit(from_unit))
-        return _round15(float(q.to(_clean_unit(to_unit)).magnitude))
+        return _round15(float(ureg.Quantity(value, source).to(target).magnitude))
     except pint.errors.DimensionalityError:
         raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}") from None
-    except pint.errors.UndefinedUnitError as exc:
-        raise UnitError(f"unknown unit in {from_unit!r} or {to_unit!r}") from exc
 
 
 def check_unit(unit: str) -> str:
@@ -189,9 +220,5 @@ def check_unit(unit: str) -> str:
     >>> check_unit("mAh/cm2")
     'mAh/cm2'
     """
-    try:
-        registry().Unit(_clean_unit(unit))
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError,
-            AttributeError, TypeError, ValueError):
-        raise UnitError(f"unknown unit {unit!r}") from None
+    _parse_unit(unit)
     return unit

@@ -49,6 +49,8 @@ __all__ = [
 
 #: Voxel size of the seed paper's CT scans (Zeiss Xradia 610 Versa, 0.3 µm resolution).
 DEFAULT_VOXEL_SIZE = "0.3 um"
+#: Voxel sizes (m) accepted for a volume: 0.1 nm to 1 cm.
+VOXEL_SIZE_RANGE = (1e-10, 1e-2)
 #: A slice belongs to the electrode if at least this fraction of it is solid.
 MIN_SOLID = 0.5
 UM = 1e-6
@@ -57,7 +59,7 @@ UM = 1e-6
 def _length(value: str | float, what: str) -> float:
     from tfalab.units import to_si
 
-    v = to_si(value, "length") if isinstance(value, str) else float(value)
+    v = to_si(value, "length", what) if isinstance(value, str) else float(value)
     if not np.isfinite(v) or v <= 0:
         raise ParameterError(f"{what} must be a positive length, got {value!r}")
     return float(v)
@@ -115,6 +117,10 @@ def read_volume(path: str | Path, voxel_size: str | float = DEFAULT_VOXEL_SIZE) 
     """
     p = Path(path)
     size = _length(voxel_size, "voxel_size")
+    lo, hi = VOXEL_SIZE_RANGE
+    if not lo <= size <= hi:
+        raise ParameterError(f"voxel_size (--voxel-size) {voxel_size!r} is outside "
+                             f"{lo * 1e9:g} nm - {hi * 1e3:g} mm (a tomography voxel)")
     if p.is_dir():
         files = sorted(f for f in p.iterdir() if f.suffix.lower() in (".tif", ".tiff"))
         if not files:
@@ -208,7 +214,19 @@ def segment(volume: CTVolume | np.ndarray, threshold: float | None = None,
     if pore not in ("dark", "bright"):
         raise ParameterError(f"pore must be 'dark' or 'bright', got {pore!r}")
     data = _grey(volume)
-    thr = otsu_threshold(data) if threshold is None else float(threshold)
+    if threshold is None:
+        thr = otsu_threshold(data)
+    else:
+        try:
+            thr = float(threshold)
+        except (TypeError, ValueError):
+            raise ParameterError(f"threshold (--threshold) must be a grey value, got "
+                                 f"{threshold!r}") from None
+        lo, hi = float(np.min(data)), float(np.max(data))
+        if not (np.isfinite(thr) and lo <= thr < hi):
+            raise ParameterError(f"threshold (--threshold) {threshold!r} is outside the "
+                                 f"volume's grey values {lo:g}-{hi:g} (it must lie in "
+                                 f"[{lo:g}, {hi:g})): every voxel would be one phase")
     pores = data <= thr if pore == "dark" else data > thr
     size = volume.voxel_size if isinstance(volume, CTVolume) else None
     return Segmentation(np.asarray(pores, bool), thr, pore, size)
@@ -329,6 +347,9 @@ def local_thickness(pores: Segmentation | np.ndarray,
     size = _voxel(pores, voxel_size)
     if not mask.any():
         return np.zeros(mask.shape)
+    if mask.all():
+        raise FitError(f"every voxel of the {'x'.join(map(str, mask.shape))} volume is pore: "
+                       "local pore sizes need solid around the pores")
     import porespy
 
     porespy.settings.tqdm["disable"] = True
@@ -446,9 +467,13 @@ def analyze(path: str | Path, out: str | Path, voxel_size: str | float = DEFAULT
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     png, js = Path(f"{out}.png"), Path(f"{out}.json")
-    save(_figure(vol, seg, ax, (start, stop), z, prof, psd, summary), png)
+    from tfalab.outputs import atomic_write
+
+    fig = _figure(vol, seg, ax, (start, stop), z, prof, psd, summary)
     summary["figure"] = str(png)
-    js.write_text(json.dumps(summary, indent=2))
+    text = json.dumps(summary, indent=2)
+    atomic_write(png, lambda tmp: save(fig, tmp))
+    atomic_write(js, lambda tmp: tmp.write_text(text))
     return summary
 
 

@@ -43,6 +43,14 @@ __all__ = [
 #: FWHM of a Gaussian in units of its standard deviation, 2√(2 ln 2)
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 _UNITS = {"pa": 1.0, "kpa": 1e3, "mpa": 1e6, "gpa": 1e9}
+#: Least share of a map's pixels that must hold a number (the rest NaN: masked)
+MIN_VALID_FRACTION = 0.5
+#: Largest share of zero or negative pixels tolerated (failed DMT fits of single pixels)
+MAX_NONPOSITIVE_FRACTION = 0.1
+#: Largest ratio of a map's sides (a narrower grid is a table of columns, not an image)
+MAX_ASPECT = 20
+#: Moduli (Pa) a map's median may have: 1 kPa (gels) to 10 TPa (beyond diamond)
+MODULUS_RANGE = (1e3, 1e13)
 _UNIT_RE = re.compile(r"(?<![A-Za-z])(GPa|MPa|kPa|Pa)(?![A-Za-z])", re.IGNORECASE)
 
 
@@ -51,7 +59,8 @@ def _unit_scale(unit: str, path: Path | str) -> float:
     try:
         return to_si(f"1 {unit}", "modulus", "unit")
     except ValueError as exc:
-        raise DataFileError(f"{path}: unknown modulus unit {unit!r}") from exc
+        raise DataFileError(f"{path}: unknown modulus unit {unit!r} (unit, --unit): use a "
+                            "pressure unit such as GPa, MPa, kPa or Pa") from exc
 
 
 def _csv_grid(path: Path) -> tuple[np.ndarray, str | None]:
@@ -129,13 +138,35 @@ def read_modulus_map(path: str | Path, unit: str | None = None) -> np.ndarray:
         data = data.squeeze()
     if data.ndim != 2 or min(data.shape) < 2:
         raise DataFileError(f"{path}: expected a 2-D map, got shape {data.shape}")
+    if max(data.shape) > MAX_ASPECT * min(data.shape):
+        raise DataFileError(f"{path}: a {data.shape[0]} x {data.shape[1]} grid is a table, not "
+                            f"a map image (its sides differ more than {MAX_ASPECT} times): is "
+                            "this a modulus map?")
     if not np.issubdtype(data.dtype, np.number):
         raise DataFileError(f"{path}: map is not numeric ({data.dtype})")
+    if np.iscomplexobj(data):
+        raise DataFileError(f"{path}: map values are complex numbers ({data.dtype}); a modulus "
+                            "map holds real numbers")
     data = data.astype(float)
-    data[~np.isfinite(data)] = np.nan
+    inf = np.isinf(data)
+    if inf.any():
+        r, c = np.argwhere(inf)[0]
+        raise DataFileError(f"{path}: {int(inf.sum())} pixel(s) are infinite (the first at row "
+                            f"{r + 1}, column {c + 1}); mark missing pixels as NaN")
     finite = data[np.isfinite(data)]
     if finite.size == 0:
         raise DataFileError(f"{path}: map has no finite pixels")
+    if finite.size < MIN_VALID_FRACTION * data.size:
+        raise DataFileError(f"{path}: only {finite.size} of {data.size} pixels "
+                            f"({100 * finite.size / data.size:.0f} %) hold a number, the rest "
+                            f"are NaN or not numeric; a modulus map needs at least "
+                            f"{100 * MIN_VALID_FRACTION:.0f} % valid pixels")
+    n_bad = int(np.sum(finite <= 0))
+    if n_bad > MAX_NONPOSITIVE_FRACTION * finite.size:
+        raise DataFileError(f"{path}: {n_bad} of {finite.size} pixels "
+                            f"({100 * n_bad / finite.size:.0f} %) are zero or negative; a DMT "
+                            f"modulus is positive (at most {100 * MAX_NONPOSITIVE_FRACTION:.0f} "
+                            f"% of failed pixels are tolerated): is this a modulus map?")
     unit = unit or found
     if unit is None:
         med = float(np.median(np.abs(finite)))
@@ -145,8 +176,16 @@ def read_modulus_map(path: str | Path, unit: str | None = None) -> np.ndarray:
             unit = "GPa"
         else:
             raise DataFileError(f"{path}: cannot tell the modulus unit (median {med:g}); "
-                                "pass unit='MPa' or similar")
-    return data * _unit_scale(unit, path)
+                                "pass unit='MPa' or similar (--unit MPa)")
+    with np.errstate(over="ignore"):
+        data = data * _unit_scale(unit, path)
+    valid = data[~np.isnan(data)]
+    med = float(np.median(valid))
+    lo, hi = MODULUS_RANGE
+    if not (np.all(np.isfinite(valid)) and lo <= med <= hi):
+        raise DataFileError(f"{path}: median modulus {med:g} Pa (unit {unit}) is outside "
+                            f"{lo:g}-{hi:g} Pa; is the unit right (--unit)?")
+    return data
 
 
 # --- histogram and fit ----------------------------------------------------------------------
@@ -155,6 +194,9 @@ def _pixels(modulus_map: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
         arr = np.asarray(modulus_map, dtype=float)
     except (TypeError, ValueError) as exc:
         raise DataFileError(f"modulus map is not numeric ({exc})") from exc
+    if np.isinf(arr).any():
+        raise DataFileError(f"modulus map holds {int(np.isinf(arr).sum())} infinite pixel(s); "
+                            "mark missing pixels as NaN")
     values = arr[np.isfinite(arr)].ravel()
     if values.size == 0:
         raise DataFileError("modulus map is empty (no finite pixels)")
@@ -298,12 +340,15 @@ def fit_modulus_distribution(modulus_map: np.ndarray, n_peaks: int = 1,
     import lmfit
 
     if n_peaks < 1:
-        raise ParameterError("n_peaks must be >= 1")
+        raise ParameterError(f"n_peaks (--peaks) must be >= 1, got {n_peaks}")
     values = _pixels(modulus_map)
     if values.size < 10 * n_peaks or np.ptp(values) == 0:
         raise FitError(f"cannot fit {n_peaks} peak(s) to {values.size} pixels "
                        f"with spread {np.ptp(values):g} Pa")
     centers, counts = modulus_histogram(values, bins, limits)
+    if 3 * n_peaks >= centers.size:
+        raise FitError(f"cannot fit {n_peaks} peaks (n_peaks, --peaks: {3 * n_peaks} "
+                       f"parameters) to a histogram of {centers.size} bins; fit fewer peaks")
     scale = 1e9  # fit in GPa for conditioning; converted back below
     x = centers / scale
     init = _em_init(values / scale, n_peaks)
@@ -444,9 +489,12 @@ def analyze_dmt(path: str | Path, out: str | Path, *, unit: str | None = None,
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     png, js = Path(f"{out}.png"), Path(f"{out}.json")
-    plot_dmt({Path(path).stem: fit}, png, modulus_map)
+    from tfalab.outputs import atomic_write
+
     summary = fit.summary() | {"file": str(path), "shape": list(modulus_map.shape),
                                "n_peaks": n_peaks, "figure": str(png)}
-    js.write_text(json.dumps(summary, indent=2))
+    text = json.dumps(summary, indent=2)
+    atomic_write(png, lambda tmp: plot_dmt({Path(path).stem: fit}, tmp, modulus_map))
+    atomic_write(js, lambda tmp: tmp.write_text(text))
     return summary
 

@@ -68,6 +68,8 @@ _LENGTH_UNITS = {"nm": 1e-9, "um": 1e-6, "µm": 1e-6, "μm": 1e-6, "micron": 1e-
                  "microns": 1e-6, "mm": 1e-3, "cm": 1e-2, "m": 1.0, "a": 1e-10, "å": 1e-10,
                  "angstrom": 1e-10}
 _Z95 = 1.959963984540054
+#: Fewest depth points :func:`analyze_sims` fits (three parameters: peak, width, background)
+MIN_FIT_POINTS = 10
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -189,14 +191,19 @@ def _numeric(table: pd.DataFrame, col: str, path: Path) -> np.ndarray:
     return values
 
 
-def read_profile(path: str | Path, depth_unit: str | None = None) -> Profile:
+def read_profile(path: str | Path, depth_unit: str | None = None,
+                 min_points: int = 2) -> Profile:
     """Read a SIMS depth profile (CSV/TXT; comma, semicolon, tab or space separated).
 
     Columns are found by name: a depth column (``depth (nm)``, ``Depth [um]``, ``depth_um``;
     ``depth_unit`` overrides the unit) and either a ⁶Li fraction (``6Li/(6Li+7Li)``,
     ``fraction``), a ⁶Li/⁷Li ratio (``6Li/7Li``), ⁶Li and ⁷Li counts (``6Li``, ``7Li``), ⁶Li
     counts alone (``6Li``, ``counts``, ``intensity``) or a corrected ``excess`` column.
-    Unreadable files raise :class:`DataFileError` naming the file.
+    Every row must hold finite numbers; depths must be >= 0 and strictly increasing (one
+    profile per file), fractions within 0-1, counts and ratios >= 0, sigmas > 0, and there
+    must be at least ``min_points`` rows. Anything else raises :class:`DataFileError` naming
+    the file, the column and the first offending row (data rows counted from 1 below the
+    header).
 
     >>> import tempfile, os
     >>> f = os.path.join(tempfile.mkdtemp(), "p.csv")
@@ -231,21 +238,31 @@ def read_profile(path: str | Path, depth_unit: str | None = None) -> Profile:
     ratio = next((c for n, c in rest.items() if "6li/7li" in n or n == "ratio"), None)
     li6 = next((c for n, c in rest.items() if n.startswith("6li") and "/" not in n), None)
     li7 = next((c for n, c in rest.items() if n.startswith("7li") and "/" not in n), None)
+    _check_column(path, depth_col, depth / scale, "finite", np.isfinite(depth))
     if excess is not None:
         kind, signal = "excess", _numeric(table, excess, path)
+        _check_column(path, excess, signal, "finite", np.isfinite(signal))
     elif frac is not None:
         kind, signal = "fraction", _numeric(table, frac, path)
         if "%" in frac:
             signal = signal / 100.0
+            _check_column(path, frac, signal * 100, "within 0-100 %",
+                          (signal >= 0) & (signal <= 1))
+        else:
+            _check_column(path, frac, signal, "within 0-1 (an atom fraction; a column in % "
+                          "needs '%' in its name)", (signal >= 0) & (signal <= 1))
     elif ratio is not None:
         r = _numeric(table, ratio, path)
+        _check_column(path, ratio, r, ">= 0", r >= 0)
         kind, signal = "fraction", r / (1.0 + r)
     elif li6 is not None and li7 is not None:
         n6, n7 = _numeric(table, li6, path), _numeric(table, li7, path)
+        _check_column(path, li6, n6, ">= 0 (counts)", n6 >= 0)
+        _check_column(path, li7, n7, ">= 0 (counts)", n7 >= 0)
         total = n6 + n7
-        with np.errstate(divide="ignore", invalid="ignore"):
-            signal = n6 / total
-            sigma = np.sqrt(np.clip(signal * (1 - signal), 1e-12, None) / total)
+        _check_column(path, f"{li6} + {li7}", total, "> 0 (no Li counted)", total > 0)
+        signal = n6 / total
+        sigma = np.sqrt(np.clip(signal * (1 - signal), 1e-12, None) / total)
         kind = "fraction"
     else:
         counts = li6 or next((c for n, c in rest.items()
@@ -254,17 +271,41 @@ def read_profile(path: str | Path, depth_unit: str | None = None) -> Profile:
             raise DataFileError(f"{path}: no 6Li signal column (expected 6Li/7Li counts, a "
                                 f"6Li fraction or ratio; columns: {list(table.columns)})")
         kind, signal = "counts", _numeric(table, counts, path)
+        _check_column(path, counts, signal, ">= 0 (counts)", signal >= 0)
         sigma = np.sqrt(np.clip(signal, 1.0, None))
     if sigma is None and sigma_col is not None:
         sigma = _numeric(table, sigma_col, path)
-    good = np.isfinite(depth) & np.isfinite(signal)
-    if sigma is not None:
-        good &= np.isfinite(sigma) & (sigma > 0)
-    if good.sum() < 2:
-        raise DataFileError(f"{path}: fewer than 2 usable data rows")
-    order = np.argsort(depth[good])
-    return Profile(depth=depth[good][order], signal=signal[good][order], kind=kind,
-                   sigma=None if sigma is None else sigma[good][order], source=str(path))
+        _check_column(path, sigma_col, sigma, "> 0", sigma > 0)
+    if len(depth) < min_points:
+        raise DataFileError(f"{path}: fewer than {min_points} data rows ({len(depth)}); a depth "
+                            f"profile needs at least {min_points} depths")
+    _check_column(path, depth_col, depth / scale, ">= 0", depth >= 0)
+    step = np.diff(depth)
+    if np.any(step <= 0):
+        i = int(np.argmax(step <= 0)) + 1
+        raise DataFileError(f"{path}: column {depth_col!r} must increase row by row (one "
+                            f"profile per file), but row {i + 1} ({depth[i] / scale:g}) follows "
+                            f"row {i} ({depth[i - 1] / scale:g})")
+    return Profile(depth=depth, signal=signal, kind=kind, sigma=sigma, source=str(path))
+
+
+def _check_column(path: Path, col: str, values: np.ndarray, allowed: str,
+                  ok: np.ndarray) -> None:
+    """Refuse non-finite values and values outside ``allowed`` (``ok`` False), naming the
+    column and the first bad data row."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataFileError(f"{path}: column {col!r} has {int(bad.sum())} missing or "
+                            f"non-finite value(s), the first at data row {i + 1}; every row "
+                            "must hold finite numbers")
+    bad = ~ok
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataFileError(f"{path}: column {col!r} = {values[i]:g} at data row {i + 1} "
+                            f"({int(bad.sum())} such row(s)); the values must be {allowed}")
+
+
 
 
 def synthetic_profile(D: float | str, time: float | str = DEFAULT_TIME,
@@ -398,8 +439,12 @@ def fit_diffusion(profile: Profile, time: float | str,
 
     t = to_si(time, "time", "time")
     sr = to_si(depth_resolution, "length", "depth_resolution")
-    if t <= 0 or sr < 0:
-        raise ParameterError("time must be > 0 and depth_resolution >= 0")
+    if not (math.isfinite(t) and t > 0):
+        raise ParameterError(f"time (--time) must be a positive diffusion time such as '1 h', "
+                             f"got {time!r}")
+    if not (math.isfinite(sr) and sr >= 0):
+        raise ParameterError(f"depth_resolution (--depth-resolution) must be a length >= 0 "
+                             f"such as '100 nm', got {depth_resolution!r}")
     x = np.asarray(profile.depth, dtype=float)
     if profile.kind == "fraction":
         y = tracer_excess(profile.signal, natural, enrichment)
@@ -526,13 +571,16 @@ def analyze_sims(path: str | Path, out: str | Path, *, time: float | str,
     >>> f"{s['D_cm2_s']:.1e}", sorted(os.listdir(d))
     ('2.4e-10', ['tfa.csv', 'tfa.json', 'tfa.png'])
     """
-    profile = read_profile(path, depth_unit=depth_unit)
+    profile = read_profile(path, depth_unit=depth_unit, min_points=MIN_FIT_POINTS)
     fit = fit_diffusion(profile, time, depth_resolution, natural=natural,
                         enrichment=enrichment, confidence=confidence)
+    from tfalab.outputs import atomic_write
+
     png, js = _out_paths(out)
-    plot_sims({Path(path).stem: fit}, png)
     summary = fit.summary() | {"file": str(path), "kind": profile.kind,
                                "natural_6Li": natural, "tracer_enrichment": enrichment,
                                "figure": str(png)}
-    js.write_text(json.dumps(summary, indent=2))
+    text = json.dumps(summary, indent=2)
+    atomic_write(png, lambda tmp: plot_sims({Path(path).stem: fit}, tmp))
+    atomic_write(js, lambda tmp: tmp.write_text(text))
     return summary

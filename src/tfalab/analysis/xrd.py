@@ -60,6 +60,11 @@ EXPECTED_SNR = 4.0
 MIN_MATCHED_FRACTION = 0.6
 #: Default 2θ tolerance (degrees) for matching a reference reflection to an observed peak.
 TOLERANCE = 0.2
+#: Largest share of negative intensities a pattern file may hold (noise around a low
+#: background; a background-subtracted pattern has about half).
+MAX_NEGATIVE_FRACTION = 0.05
+#: Largest intensity accepted (counts); beyond, the column is not a count.
+MAX_INTENSITY = 1e15
 
 
 @dataclass(frozen=True)
@@ -309,6 +314,23 @@ def read_pattern(path: str | Path, wavelength: str | float = "CuKa") -> XRDPatte
     if x[0] < 0 or x[-1] > 180:
         raise DataFileError(f"{p}: 2theta values {x[0]:g}-{x[-1]:g} are outside 0-180 degrees "
                             "(is the first column 2theta in degrees?)")
+    big = np.abs(y) > MAX_INTENSITY
+    if big.any():
+        i = int(np.argmax(big))
+        raise DataFileError(f"{p}: intensity {y[i]:g} at 2theta = {x[i]:g} deg is beyond "
+                            f"{MAX_INTENSITY:g} (not a count; is the second column the "
+                            "intensity?)")
+    if not np.any(y > 0):
+        raise DataFileError(f"{p}: no positive intensity; the second column must hold counts "
+                            "(>= 0)")
+    neg = y < 0
+    if neg.mean() > MAX_NEGATIVE_FRACTION:
+        i = int(np.argmax(neg))
+        raise DataFileError(f"{p}: {int(neg.sum())} of {y.size} intensities are negative "
+                            f"(the first {y[i]:g} at 2theta = {x[i]:g} deg); intensities are "
+                            f"counts >= 0 (at most {100 * MAX_NEGATIVE_FRACTION:g} % of noisy "
+                            "negative points are tolerated): give the measured pattern, not a "
+                            "background-subtracted one")
     return XRDPattern(x, y, source=str(p), wavelength=_wavelength_angstrom(wavelength) * ANGSTROM)
 
 
@@ -487,17 +509,20 @@ def _solve(x: np.ndarray, y: np.ndarray, refs: Sequence[ReferencePattern], fwhm:
 
     k = len(refs)
     q, r = bg
-    if k:
-        cols = np.column_stack([_profile(r, x, fwhm, eta, shift) for r in refs])
-        norms = np.where(cols.max(axis=0) > 0, cols.max(axis=0), 1.0)
-        a = cols / norms
-        ap = a - q @ (q.T @ a)
-        yp = y - q @ (q.T @ y)
-        scales = nnls(ap, yp, maxiter=50 * k)[0] / norms
-        peaks = cols @ scales
-    else:
-        scales, peaks = np.zeros(0), np.zeros_like(y)
-    b = np.linalg.solve(r, q.T @ (y - peaks))
+    try:
+        if k:
+            cols = np.column_stack([_profile(r, x, fwhm, eta, shift) for r in refs])
+            norms = np.where(cols.max(axis=0) > 0, cols.max(axis=0), 1.0)
+            a = cols / norms
+            ap = a - q @ (q.T @ a)
+            yp = y - q @ (q.T @ y)
+            scales = nnls(ap, yp, maxiter=50 * k)[0] / norms
+            peaks = cols @ scales
+        else:
+            scales, peaks = np.zeros(0), np.zeros_like(y)
+        b = np.linalg.solve(r, q.T @ (y - peaks))
+    except (ValueError, RuntimeError, np.linalg.LinAlgError, ArithmeticError) as exc:
+        raise FitError(f"the phase fit failed ({exc}); check the pattern's values") from exc
     model = peaks + q @ (q.T @ (y - peaks))
     return np.r_[scales, b], model, float(np.sum((y - model) ** 2))
 
@@ -624,6 +649,9 @@ def identify_phases(pattern: XRDPattern, candidates: Iterable[str] = DEFAULT_CAN
     r_wp = float(np.sqrt(np.sum(wts * resid**2) / np.sum(wts * y**2)))
     dof = max(x.size - len(present) - bg_basis.shape[1] - 2, 1)
     gof = float(np.sqrt(np.sum(resid**2) / dof) / sigma)
+    if not (math.isfinite(r_wp) and math.isfinite(gof) and math.isfinite(fwhm)):
+        raise FitError(f"{pattern.source or 'pattern'}: the phase fit gave non-finite results "
+                       f"(Rwp {r_wp}, GOF {gof}); check the pattern's values")
     return PhaseIdentification(tuple(present), weights, intens, matches, fwhm, shift, r_wp, gof,
                                sigma, observed, x, y, model, background, components, wl)
 
@@ -709,8 +737,11 @@ def analyze_xrd(path: str | Path, out: str | Path, candidates: Iterable[str] = D
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     png, js = Path(f"{out}.png"), Path(f"{out}.json")
-    fig = plot_identification(result, names, title=Path(path).name)
-    save(fig, png)
+    from tfalab.outputs import atomic_write
+
     summary["figure"] = str(png)
-    js.write_text(json.dumps(summary, indent=2))
+    text = json.dumps(summary, indent=2)
+    fig = plot_identification(result, names, title=Path(path).name)
+    atomic_write(png, lambda tmp: save(fig, tmp))
+    atomic_write(js, lambda tmp: tmp.write_text(text))
     return summary

@@ -20,7 +20,8 @@ _WORKDIR = click.option("--workdir", type=click.Path(file_okay=False, path_type=
 _CALC = click.option("--calculator", default="chgnet", show_default=True,
                      help="Interatomic potential (only 'chgnet' from the command line; pass "
                           "any ASE calculator from Python).")
-_FMAX = click.option("--fmax", default=0.05, show_default=True, type=float,
+_FMAX = click.option("--fmax", default=0.05, show_default=True,
+                     type=click.FloatRange(min=0.0, min_open=True, max=10.0),
                      help="Relaxation threshold on the largest force, eV/Å.")
 
 
@@ -58,8 +59,10 @@ def atomistic() -> None:
 @click.option("--surface", "surfaces", multiple=True, default=("Li(001)", "LiBx(110)"),
               show_default=True, help="Surface 'Phase(hkl)', repeatable; phases: Li, LiBx, "
                                       "Li3N, LiF, Li2O, LiMg, LiAl.")
-@click.option("--max-sites", default=4, show_default=True, help="Sites tried per surface.")
-@click.option("--thickness", default=7.0, show_default=True, help="Minimum slab thickness, Å.")
+@click.option("--max-sites", default=4, show_default=True, type=click.IntRange(1, 1000),
+              help="Sites tried per surface.")
+@click.option("--thickness", default=7.0, show_default=True,
+              type=click.FloatRange(min=1.0, max=100.0), help="Minimum slab thickness, Å.")
 @_FMAX
 @_CALC
 @_WORKDIR
@@ -102,14 +105,18 @@ def adsorption(surfaces: tuple[str, ...], max_sites: int, thickness: float, fmax
 
 @atomistic.command()
 @click.argument("structure", default="LiBx")
-@click.option("--temperature", default=300.0, show_default=True, help="Temperature, K.")
-@click.option("--steps", default=1000, show_default=True, help="Total MD steps.")
-@click.option("--timestep", default=2.0, show_default=True, help="Time step, fs.")
+@click.option("--temperature", default=300.0, show_default=True,
+              type=click.FloatRange(min=0.0, min_open=True, max=5000.0), help="Temperature, K.")
+@click.option("--steps", default=1000, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="Total MD steps.")
+@click.option("--timestep", default=2.0, show_default=True,
+              type=click.FloatRange(min=0.0, min_open=True, max=20.0), help="Time step, fs.")
 @click.option("--supercell", nargs=3, type=int, default=None,
               help="Repetitions a b c (default: every width >= 7 Å).")
 @click.option("--thermostat", type=click.Choice(["langevin", "nose-hoover"]),
               default="langevin", show_default=True)
 @click.option("--equilibration", default=200.0, show_default=True,
+              type=click.FloatRange(min=0.0),
               help="Time dropped before the MSD, fs.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--no-relax", is_flag=True, help="Skip the cell relaxation before MD.")
@@ -164,9 +171,11 @@ def md(structure: str, temperature: float, steps: int, timestep: float,
 @click.option("--phases", default="LiBx,Li3N,LiF,Li2O,LiMg", show_default=True,
               help="Comma-separated phase names or structure files.")
 @click.option("--descriptors", default="adsorption,diffusion,elastic", show_default=True)
-@click.option("--md-steps", default=500, show_default=True)
-@click.option("--temperature", default=300.0, show_default=True, help="MD temperature, K.")
-@click.option("--max-sites", default=3, show_default=True)
+@click.option("--md-steps", default=500, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--temperature", default=300.0, show_default=True,
+              type=click.FloatRange(min=0.0, min_open=True, max=5000.0),
+              help="MD temperature, K.")
+@click.option("--max-sites", default=3, show_default=True, type=click.IntRange(1, 1000))
 @_FMAX
 @_CALC
 @_WORKDIR

@@ -38,6 +38,8 @@ def ccd(anode: Any, pressure: str | float, temperature: str | float = "80 degC",
     res = simulate_symmetric(anode, protocol=protocol, pressure=pressure,
                              temperature=temperature, overrides=overrides, build=build,
                              relative_density=relative_density)
+    if res.termination == "interrupted":  # a cut ramp has no CCD: pass the interrupt on
+        raise KeyboardInterrupt
     return critical_current_density(res.celltest)
 
 
@@ -46,17 +48,29 @@ def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
             temperature: str | float = "80 degC", protocol: Any = DEFAULT_RAMP,
             overrides: dict[str, float] | None = None, build: Any = None,
             relative_density: str | float | None = None) -> pd.DataFrame:
-    """CCD versus stack pressure, one row per (anode, pressure), in mA/cm2 and MPa."""
+    """CCD versus stack pressure, one row per (anode, pressure), in mA/cm2 and MPa.
+
+    Interrupted (Ctrl-C, SIGTERM), it returns the points finished so far, with
+    ``attrs["interrupted"] = True``.
+    """
     rows = []
-    for anode in anodes:
-        for p in pressures:
-            r = ccd(anode, p, temperature, protocol, overrides, build, relative_density)
-            at_assembly = r.failed and r.failure_time <= 0.0  # shorted before any current
-            rows.append({"anode": str(anode), "pressure_MPa": to_si(p, "pressure") / 1e6,
-                         "ccd_mA_cm2": 0.0 if at_assembly else r.ccd / 10, "failed": r.failed,
-                         "mode": "mechanical short" if at_assembly else r.mode,
-                         "last_stable_mA_cm2": r.last_stable / 10})
-    return pd.DataFrame(rows)
+    interrupted = False
+    try:
+        for anode in anodes:
+            for p in pressures:
+                r = ccd(anode, p, temperature, protocol, overrides, build, relative_density)
+                at_assembly = r.failed and r.failure_time <= 0.0  # shorted before any current
+                rows.append({"anode": str(anode), "pressure_MPa": to_si(p, "pressure") / 1e6,
+                             "ccd_mA_cm2": 0.0 if at_assembly else r.ccd / 10,
+                             "failed": r.failed,
+                             "mode": "mechanical short" if at_assembly else r.mode,
+                             "last_stable_mA_cm2": r.last_stable / 10})
+    except KeyboardInterrupt:
+        interrupted = True
+    table = pd.DataFrame(rows, columns=["anode", "pressure_MPa", "ccd_mA_cm2", "failed", "mode",
+                                        "last_stable_mA_cm2"])
+    table.attrs["interrupted"] = interrupted
+    return table
 
 
 def mechanical_short_pressure(anode: Any = "li", temperature: str | float = "80 degC",

@@ -161,50 +161,64 @@ def run_steps(built: Built, steps: Iterable[Step], points_per_step: int,
 
     Returns
     -------
-    Trace, with ``termination`` "completed" or the terminal event's name.
+    Trace, with ``termination`` "completed", the terminal event's name, or "interrupted"
+    (Ctrl-C or SIGTERM: the steps integrated so far are kept).
     """
     trace = Trace(built)
     prev = None
     level = pybamm.logger.level
     pybamm.logger.setLevel("ERROR")
     try:
-        for step in steps:
-            dt = float(step.duration)
-            t_interp = np.linspace(0.0, dt, points_per_step + 1)
-            try:
-                sol = built.solver.step(prev, built.model, dt, t_eval=[0.0, dt],
-                                        t_interp=t_interp, inputs=step.inputs,
-                                        save=keep_solution)
-            except (pybamm.SolverError, ValueError, ArithmeticError) as exc:
-                event = _event_at_start(exc)
-                if event and trace and terminal(event):
-                    trace.termination = event  # the new step puts the cell past a limit at once
-                    break
-                current = step.inputs.get("Current function [A]", float("nan"))
-                raise SimulationError(
-                    f"solve failed in protocol step {step.index} (cycle {step.cycle}, "
-                    f"{current * 1e3:.4g} mA for {dt / 3600:.3g} h): {type(exc).__name__}: "
-                    f"{exc}; the part simulated so far is in .partial",
-                    partial(trace) if trace else None) from exc
-            last = sol.sub_solutions[-1] if keep_solution else sol
-            t_k = np.asarray(last.t, dtype=float)
-            y_k = np.asarray(last.all_ys[-1] if len(last.all_ys) == 1
-                             else np.concatenate(last.all_ys, axis=1))
-            trace.add(t_k, y_k, step)
-            prev = sol
-            if keep_solution:
-                trace.solution = sol
-            event = _event(last)
-            trace.steps.append((step.index, step.cycle, float(t_k[0]), float(t_k[-1]), event))
-            if event and terminal(event):
-                trace.termination = event
-                if event in hold_after and t_k[-1] < t_k[0] + dt:
-                    rest = np.linspace(t_k[-1], t_k[0] + dt, points_per_step + 1)[1:]
-                    trace.add(rest, np.repeat(y_k[:, -1:], len(rest), axis=1), step)
-                break
+        _integrate(built, steps, points_per_step, partial, terminal, hold_after, keep_solution,
+                   trace, prev)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what was integrated
+        n = min(len(trace.ts), len(trace.ys), len(trace.us), len(trace.labels))
+        del trace.ts[n:], trace.ys[n:], trace.us[n:], trace.labels[n:]
+        trace.termination = "interrupted"
     finally:
         pybamm.logger.setLevel(level)
     return trace
+
+
+def _integrate(built: Built, steps: Iterable[Step], points_per_step: int,
+               partial: Callable[[Trace], Any], terminal: Callable[[str], bool],
+               hold_after: tuple[str, ...], keep_solution: bool, trace: Trace,
+               prev: Any) -> None:
+    """The step loop of :func:`run_steps` (fills ``trace``)."""
+    for step in steps:
+        dt = float(step.duration)
+        t_interp = np.linspace(0.0, dt, points_per_step + 1)
+        try:
+            sol = built.solver.step(prev, built.model, dt, t_eval=[0.0, dt],
+                                    t_interp=t_interp, inputs=step.inputs,
+                                    save=keep_solution)
+        except (pybamm.SolverError, ValueError, ArithmeticError) as exc:
+            event = _event_at_start(exc)
+            if event and trace and terminal(event):
+                trace.termination = event  # the new step puts the cell past a limit at once
+                break
+            current = step.inputs.get("Current function [A]", float("nan"))
+            raise SimulationError(
+                f"solve failed in protocol step {step.index} (cycle {step.cycle}, "
+                f"{current * 1e3:.4g} mA for {dt / 3600:.3g} h): {type(exc).__name__}: "
+                f"{exc}; the part simulated so far is in .partial",
+                partial(trace) if trace else None) from exc
+        last = sol.sub_solutions[-1] if keep_solution else sol
+        t_k = np.asarray(last.t, dtype=float)
+        y_k = np.asarray(last.all_ys[-1] if len(last.all_ys) == 1
+                         else np.concatenate(last.all_ys, axis=1))
+        trace.add(t_k, y_k, step)
+        prev = sol
+        if keep_solution:
+            trace.solution = sol
+        event = _event(last)
+        trace.steps.append((step.index, step.cycle, float(t_k[0]), float(t_k[-1]), event))
+        if event and terminal(event):
+            trace.termination = event
+            if event in hold_after and t_k[-1] < t_k[0] + dt:
+                rest = np.linspace(t_k[-1], t_k[0] + dt, points_per_step + 1)[1:]
+                trace.add(rest, np.repeat(y_k[:, -1:], len(rest), axis=1), step)
+            break
 
 
 def held(built: Built, step: Step, points_per_step: int, termination: str) -> Trace:

@@ -39,7 +39,6 @@ LAND exports) get negative current on the discharge rows. The metadata says so:
 
 from __future__ import annotations
 
-import json
 import re
 import zipfile
 from collections.abc import Callable
@@ -50,7 +49,15 @@ import numpy as np
 import pandas as pd
 
 from tfalab.analysis.cycling import REST_FRACTION, half_cycles_from_current
-from tfalab.celltest import _META_KEY, CURRENT, TIME, VOLTAGE, CellTest, _sidecar
+from tfalab.celltest import (
+    _META_KEY,
+    CURRENT,
+    TIME,
+    VOLTAGE,
+    CellTest,
+    _sidecar,
+    parse_metadata,
+)
 from tfalab.errors import CellTestError, DataFileError
 from tfalab.units import to_si
 
@@ -120,7 +127,7 @@ def detect_format(path: str | Path) -> str:
         try:
             with zipfile.ZipFile(path) as z:
                 names = set(z.namelist())
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError, ValueError) as exc:
             raise DataFileError(f"{path}: a damaged or truncated zip container "
                                 f"(xlsx/ndax): {exc}") from None
         if "data.ndc" in names or "Step.xml" in names:
@@ -741,7 +748,10 @@ def _load_bdf(path: Path, fmt: str) -> CellTest:
         except (pa.ArrowException, OSError) as exc:
             raise _library_error(path, fmt, exc) from None
         raw = (table.schema.metadata or {}).get(_META_KEY)
-        meta = json.loads(raw) if raw else {}
+        try:
+            meta = parse_metadata(raw, f"{path}: the Parquet metadata") if raw else {}
+        except CellTestError as exc:
+            raise DataFileError(str(exc)) from None
         frame = table.to_pandas()
     else:
         try:
@@ -750,9 +760,9 @@ def _load_bdf(path: Path, fmt: str) -> CellTest:
             raise _library_error(path, fmt, exc) from None
         side = _sidecar(path)
         try:
-            meta = json.loads(side.read_text()) if side.is_file() else {}
-        except json.JSONDecodeError as exc:
-            raise DataFileError(f"{side}: corrupt metadata JSON ({exc})") from None
+            meta = parse_metadata(side.read_bytes(), str(side)) if side.is_file() else {}
+        except (CellTestError, OSError) as exc:
+            raise DataFileError(f"{side}: {exc}") from None
     missing = [c for c in (TIME, VOLTAGE, CURRENT) if c not in frame.columns]
     if missing:
         raise DataFileError(f"{path}: {fmt} file lacks the required column(s) {missing}; "

@@ -182,6 +182,12 @@ def from_ct(path: str | Path, voxel_size: str | float = ct.DEFAULT_VOXEL_SIZE,
         raise ParameterError(f"face must be 'start' or 'end', got {face!r}")
     labels = np.where(pores, PORE, LI).astype(np.uint8)
     if skeleton_threshold is not None:
+        lo, hi = float(np.min(data)), float(np.max(data))
+        if not (np.isfinite(skeleton_threshold) and lo <= skeleton_threshold < hi):
+            raise ParameterError(f"skeleton_threshold (--skeleton-threshold) "
+                                 f"{skeleton_threshold!r} is outside the volume's grey values "
+                                 f"{lo:g}-{hi:g} (it must lie in [{lo:g}, {hi:g})): all solid "
+                                 f"would be one phase")
         labels[(~pores) & (data > skeleton_threshold)] = SKELETON
     meta = {"generator": "ct", "file": str(path), "threshold": seg.threshold,
             "pore_phase": pore, "extent": [start, stop], "axis": axis, "face": face}

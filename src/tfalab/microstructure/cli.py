@@ -1,17 +1,24 @@
 """``tfalab microstructure generate|strip|plate|metrics``: voxel volumes from the command line.
 
 Each command writes ``OUT.npz`` (the volume), ``OUT.png`` (slices and porosity profile) and
-``OUT.json`` (metrics). Attach to the main CLI with ``cli.add_command(microstructure)``.
+``OUT.json`` (metrics). ``OUT`` is taken as written (``-o vol.stripped`` writes
+``vol.stripped.npz``); the outputs are checked before any work, never replace an input, and
+replace an existing file only with ``--force``. Attach to the main CLI with
+``cli.add_command(microstructure)``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 
-from tfalab.errors import TfalabError
+from tfalab.errors import OutputError, TfalabError
+from tfalab.microstructure.generate import MAX_VOXELS
+
+_SUFFIXES = (".npz", ".png", ".json")
 
 
 def _shape(text: str) -> tuple[int, int, int]:
@@ -26,18 +33,41 @@ def _shape(text: str) -> tuple[int, int, int]:
     return (parts[0], parts[1], parts[2])
 
 
-def _write(ms, out: str, title: str) -> dict:
+def _outputs(out: str, force: bool, inputs: tuple[str, ...] = ()) -> list[Path]:
+    """OUT.npz, OUT.png, OUT.json (``out`` taken literally), checked before any work: a
+    usable name, nothing replaced without ``force`` and never an input."""
+    from tfalab.outputs import output_paths
+
+    for suffix in _SUFFIXES:
+        for src in inputs:
+            try:
+                p = Path(f"{out}{suffix}")
+                same = p.resolve() == Path(src).resolve() or (
+                    p.exists() and os.path.samefile(p, src))
+            except (OSError, ValueError):
+                continue  # not a usable name: output_paths says why
+            if same:
+                raise OutputError(f"--out {out!r} would overwrite the input {src}; choose "
+                                  f"another output name")
+    return output_paths(out, _SUFFIXES, force, what="--out")
+
+
+def _write(ms, paths: list[Path], title: str, extra: dict | None = None) -> dict:
+    """Measure ``ms`` (before anything is written), then write the volume, the figure and
+    the JSON summary, each atomically."""
     from tfalab.microstructure.metrics import measure
     from tfalab.microstructure.plots import plot_slices
+    from tfalab.outputs import atomic_write
 
-    base = Path(out)
-    base.parent.mkdir(parents=True, exist_ok=True)
-    npz = ms.save(base.with_suffix(".npz"))
-    png = plot_slices(ms, base.with_suffix(".png"), title=title)
+    npz, png, js = paths
     summary = {"volume": str(npz), "figure": str(png), "shape": list(ms.shape),
                "voxel_size_m": ms.voxel_size, "metrics": measure(ms).to_dict(),
                "ledger": ms.metadata.get("ledger", {})}
-    base.with_suffix(".json").write_text(json.dumps(summary, indent=2))
+    summary.update(extra or {})
+    text = json.dumps(summary, indent=2, default=str)
+    atomic_write(npz, ms.save)
+    atomic_write(png, lambda tmp: plot_slices(ms, tmp, title=title))
+    atomic_write(js, lambda tmp: tmp.write_text(text))
     return summary
 
 
@@ -67,6 +97,17 @@ def microstructure() -> None:
     """3D voxel microstructures of TFA and Li anodes."""
 
 
+_FORCE = click.option("--force", is_flag=True,
+                      help="Replace output files that exist (never done without it; an input "
+                           "is never replaced).")
+_MAX_VOXELS = click.option("--max-voxels", default=MAX_VOXELS, show_default=True,
+                           type=click.IntRange(min=1),
+                           help="Largest volume (voxels) built; raise it for larger volumes if "
+                                "the memory allows (about 26 bytes per voxel).")
+_OUT = click.option("--out", "-o", required=True,
+                    help="Output stem, taken as written: writes OUT.npz, OUT.png, OUT.json.")
+
+
 @microstructure.command()
 @click.option("--free-li", default="60 wt%", show_default=True, help="free-Li mass fraction")
 @click.option("--porosity", default="6.6 %", show_default=True)
@@ -82,25 +123,29 @@ def microstructure() -> None:
               help="two-scale skeleton: fibres on the walls of cells of this size "
                    "(e.g. '4 um', or 'fitted'); default: uniform fibres")
 @click.option("--bare", is_flag=True, help="bare Li (no skeleton, no pores)")
-@click.option("--out", "-o", required=True, help="output path without extension")
+@_MAX_VOXELS
+@_OUT
+@_FORCE
 @_guard
 def generate(free_li, porosity, shape, voxel_size, diameters, aspect_ratio, max_tilt, seed,
-             cell_size, bare, out) -> None:
+             cell_size, bare, max_voxels, out, force) -> None:
     """Generate an as-made volume."""
     from tfalab.anode import CompositeAnode
-    from tfalab.microstructure.generate import bare_li
+    from tfalab.microstructure.generate import bare_li, check_shape
     from tfalab.microstructure.generate import generate as _generate
 
-    shp = _shape(shape)
+    shp = check_shape(_shape(shape), max_voxels, min_size=1 if bare else 2, what="--shape")
+    paths = _outputs(out, force)
     if bare:
-        ms = bare_li(shp, voxel_size)
+        ms = bare_li(shp, voxel_size, max_voxels=max_voxels)
     else:
         d = tuple(x.strip() for x in diameters.split(","))
         if len(d) != 2:
             raise click.BadParameter("--diameters takes two lengths, e.g. '100 nm,400 nm'")
         an = CompositeAnode(free_li=free_li, porosity=porosity)
-        ms = _generate(an, shp, voxel_size, d, aspect_ratio, max_tilt, seed, cell_size)
-    _report(_write(ms, out, "as made"))
+        ms = _generate(an, shp, voxel_size, d, aspect_ratio, max_tilt, seed, cell_size,
+                       max_voxels=max_voxels)
+    _report(_write(ms, paths, "as made"))
 
 
 @microstructure.command()
@@ -109,30 +154,35 @@ def generate(free_li, porosity, shape, voxel_size, diameters, aspect_ratio, max_
 @click.option("--collapse", default="rigid", show_default=True,
               help='collapse fraction: "rigid", "fitted" or a number')
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--out", "-o", required=True)
+@_OUT
+@_FORCE
 @_guard
-def strip(volume, capacity, collapse, seed, out) -> None:
+def strip(volume, capacity, collapse, seed, out, force) -> None:
     """Strip Li from a volume."""
     from tfalab.microstructure import electrochem
     from tfalab.microstructure.generate import load
 
+    paths = _outputs(out, force, (volume,))
     ms = electrochem.strip(load(volume), capacity, collapse, seed)
-    _report(_write(ms, out, f"stripped {capacity}"))
+    _report(_write(ms, paths, f"stripped {capacity}"))
 
 
 @microstructure.command()
 @click.argument("volume", type=click.Path(exists=True, dir_okay=False))
 @click.option("--capacity", required=True, help='areal capacity, e.g. "5 mAh/cm2"')
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--out", "-o", required=True)
+@_MAX_VOXELS
+@_OUT
+@_FORCE
 @_guard
-def plate(volume, capacity, seed, out) -> None:
+def plate(volume, capacity, seed, max_voxels, out, force) -> None:
     """Plate Li into a volume."""
     from tfalab.microstructure import electrochem
     from tfalab.microstructure.generate import load
 
-    ms = electrochem.plate(load(volume), capacity, seed)
-    _report(_write(ms, out, f"plated {capacity}"))
+    paths = _outputs(out, force, (volume,))
+    ms = electrochem.plate(load(volume), capacity, seed, max_voxels=max_voxels)
+    _report(_write(ms, paths, f"plated {capacity}"))
 
 
 @microstructure.command()
@@ -143,24 +193,27 @@ def plate(volume, capacity, seed, out) -> None:
 @click.option("--pore", default="dark", type=click.Choice(["dark", "bright"]))
 @click.option("--skeleton-threshold", default=None, type=float,
               help="grey value above which solid is skeleton")
-@click.option("--out", "-o", required=True)
+@_OUT
+@_FORCE
 @_guard
-def metrics(volume, voxel_size, threshold, pore, skeleton_threshold, out) -> None:
+def metrics(volume, voxel_size, threshold, pore, skeleton_threshold, out, force) -> None:
     """Measure a tfalab volume (.npz) or a measured stack (TIFF/.npy)."""
+    from tfalab.errors import DataFileError
     from tfalab.microstructure import bridge
     from tfalab.microstructure.generate import load
 
+    paths = _outputs(out, force, (volume,))
     p = Path(volume)
-    if p.suffix.lower() == ".npz":
+    suffix = p.suffix.lower()
+    if p.is_file() and suffix == ".npz":
         ms = load(p)
-    else:
-        try:
+    elif p.is_file() and suffix in (".tif", ".tiff"):
+        try:  # a volume tfalab wrote as TIFF, else a measured stack
             ms = load(p)
-        except TfalabError:
+        except DataFileError:
             ms = bridge.from_ct(p, voxel_size, threshold, pore, skeleton_threshold)
-    summary = _write(ms, out, p.name)
-    summary["effective_parameters"] = {
-        k: (None if isinstance(v, float) and v != v else v)
-        for k, v in bridge.effective_parameters(ms).items()}
-    Path(out).with_suffix(".json").write_text(json.dumps(summary, indent=2, default=str))
-    _report(summary)
+    else:  # .npy, a folder of slices, or an unknown format (from_ct says so)
+        ms = bridge.from_ct(p, voxel_size, threshold, pore, skeleton_threshold)
+    effective = {k: (None if isinstance(v, float) and v != v else v)
+                 for k, v in bridge.effective_parameters(ms).items()}
+    _report(_write(ms, paths, p.name, {"effective_parameters": effective}))

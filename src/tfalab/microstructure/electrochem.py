@@ -64,7 +64,15 @@ import numpy as np
 from tfalab.constants import FARADAY
 from tfalab.errors import CapacityError, ParameterError
 from tfalab.materials import get_phase
-from tfalab.microstructure.generate import LI, OUTSIDE, PORE, SKELETON, Microstructure
+from tfalab.microstructure.generate import (
+    LI,
+    MAX_VOXELS,
+    OUTSIDE,
+    PORE,
+    SKELETON,
+    Microstructure,
+    seeded_rng,
+)
 from tfalab.units import to_si
 
 __all__ = ["charge_per_voxel", "li_pockets", "plate", "strip", "voxels_for"]
@@ -377,7 +385,7 @@ def strip(ms: Microstructure, capacity: str | float,
     out = ms.copy()
     n, led = _step(out, q * out.face_area)
     labels = out.labels
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     if n > 0:
         access = _accessible_li(labels)
         available = int(access.sum())
@@ -428,8 +436,12 @@ def strip(ms: Microstructure, capacity: str | float,
     return out
 
 
-def plate(ms: Microstructure, capacity: str | float, seed: int | None = 0) -> Microstructure:
+def plate(ms: Microstructure, capacity: str | float, seed: int | None = 0,
+          max_voxels: int = MAX_VOXELS) -> Microstructure:
     """A new :class:`Microstructure` after plating ``capacity`` ("5 mAh/cm2" or C/m²).
+
+    Li grown at the face lengthens the array; a result above ``max_voxels`` voxels is refused
+    (:class:`~tfalab.errors.ParameterError`) before it is allocated.
 
     >>> from tfalab.microstructure.generate import generate, PORE
     >>> ms = generate(shape=(32, 24, 24), seed=0)
@@ -442,7 +454,7 @@ def plate(ms: Microstructure, capacity: str | float, seed: int | None = 0) -> Mi
     n, led = _step(out, -q * out.face_area)
     n = -n
     labels = out.labels
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     if n > 0:
         # undo the collapse in proportion to the net stripped charge (0D state function)
         net_before = int(led["net_voxels_stripped"])
@@ -468,7 +480,16 @@ def plate(ms: Microstructure, capacity: str | float, seed: int | None = 0) -> Mi
                 key = z + rng.uniform(0, 1e-3, labels.shape)
             labels.ravel()[_pick(key, pores, fill, largest=False)] = LI
         if n - n_restore > fill:
-            labels = _grow_at_face(labels, n - n_restore - fill, rng)
+            grow = n - n_restore - fill
+            cols = labels.shape[1] * labels.shape[2]
+            nz = labels.shape[0] + max(-(-grow // cols) - int((labels == OUTSIDE).sum(axis=0)
+                                                              .min()), 0)
+            if nz * cols > max_voxels:
+                raise ParameterError(
+                    f"plating {capacity!r} grows {grow:,} Li voxels at the face: the volume "
+                    f"would be {nz}x{labels.shape[1]}x{labels.shape[2]} = {nz * cols:,} voxels, "
+                    f"above the limit of {max_voxels:,} (--max-voxels, max_voxels=)")
+            labels = _grow_at_face(labels, grow, rng)
             led["voxels_grown_at_interface"] += n - n_restore - fill
         led["net_voxels_stripped"] -= n
     led["net_charge_C"] -= q * out.face_area

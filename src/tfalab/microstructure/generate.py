@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 
 from tfalab.anode import CompositeAnode
-from tfalab.errors import DataFileError, ParameterError
+from tfalab.errors import DataFileError, ParameterError, TfalabError
 from tfalab.units import to_si
 
-__all__ = ["LI", "OUTSIDE", "PORE", "SKELETON", "Microstructure", "bare_li", "fibre_network",
-           "generate", "load"]
+__all__ = ["LI", "MAX_VOXELS", "OUTSIDE", "PORE", "SKELETON", "Microstructure", "bare_li",
+           "check_shape", "fibre_network", "generate", "load", "seeded_rng"]
 
 PORE, LI, SKELETON, OUTSIDE = 0, 1, 2, 3
 PHASE_NAMES = {PORE: "pore", LI: "free Li", SKELETON: "skeleton", OUTSIDE: "outside"}
@@ -45,6 +45,17 @@ DEFAULT_DIAMETERS = (100e-9, 400e-9)
 #: Default fibre aspect ratio (length / diameter). An assumption, not a fit: the paper gives no
 #: fibre length. It sets the skeleton's percolation threshold (claim C6); see the docs.
 DEFAULT_ASPECT_RATIO = 10.0
+#: Largest volume (voxels) built without asking: 512³ (about 3.5 GB of work arrays while a
+#: skeleton is generated). ``max_voxels=`` (``--max-voxels``) raises it.
+MAX_VOXELS = 512 ** 3
+#: Bytes of work arrays per voxel while a skeleton volume is generated (labels, fibre seeds,
+#: distance transform, sort keys): for the memory estimate in messages.
+_BYTES_PER_VOXEL = 26
+#: Voxel edges (m) accepted: 0.1 nm to 1 cm.
+VOXEL_SIZE_RANGE = (1e-10, 1e-2)
+#: Fibres thinner than this fraction of a voxel cannot be represented (each would be a
+#: line of whole voxels many times its width).
+MIN_FIBRE_VOXELS = 0.1
 
 
 @dataclass
@@ -66,12 +77,26 @@ class Microstructure:
         lab = np.asarray(self.labels)
         if lab.ndim != 3 or min(lab.shape) < 1:
             raise ParameterError(f"labels must be a 3D array, got shape {lab.shape}")
+        whole = lab.dtype == bool or np.issubdtype(lab.dtype, np.integer) or (
+            np.issubdtype(lab.dtype, np.floating) and bool(np.all(np.isfinite(lab)))
+            and bool(np.all(lab == np.round(lab))))
+        if not whole:
+            raise ParameterError(f"labels must be whole numbers 0-3, got values of type "
+                                 f"{lab.dtype} that are not")
         if lab.size and (lab.min() < 0 or lab.max() > OUTSIDE):
-            raise ParameterError("labels must be 0 (pore), 1 (Li), 2 (skeleton), 3 (outside)")
+            raise ParameterError("labels must be 0 (pore), 1 (Li), 2 (skeleton), 3 (outside), "
+                                 f"got values {lab.min()}-{lab.max()}")
         self.labels = lab.astype(np.uint8, copy=False)
-        if not (np.isfinite(self.voxel_size) and self.voxel_size > 0):
+        try:
+            size = float(self.voxel_size)
+        except (TypeError, ValueError):
+            raise ParameterError(f"voxel_size must be a length in m, got "
+                                 f"{self.voxel_size!r}") from None
+        if not (np.isfinite(size) and size > 0):
             raise ParameterError(f"voxel_size must be a positive length, got {self.voxel_size}")
-        self.voxel_size = float(self.voxel_size)
+        self.voxel_size = size
+        if not isinstance(self.metadata, dict):
+            raise ParameterError(f"metadata must be a dict, got {type(self.metadata).__name__}")
 
     # --- geometry ------------------------------------------------------------------------
     @property
@@ -138,10 +163,14 @@ class Microstructure:
 
 
 def load(path: str | Path) -> Microstructure:
-    """Read a :class:`Microstructure` written by :meth:`Microstructure.save`."""
+    """Read a :class:`Microstructure` written by :meth:`Microstructure.save` (``.npz``, or
+    ``.tif`` with tfalab's JSON description). Anything else (a ``.npy`` array, a damaged or
+    truncated file, a foreign TIFF) raises :class:`~tfalab.errors.DataFileError` naming the
+    file; measured stacks go through :func:`~tfalab.microstructure.bridge.from_ct`."""
     p = Path(path)
     if not p.is_file():
         raise DataFileError(f"{p}: no such file")
+    what = "not a tfalab microstructure (.npz or .tif written by tfalab)"
     try:
         if p.suffix.lower() in (".tif", ".tiff"):
             import tifffile
@@ -150,24 +179,116 @@ def load(path: str | Path) -> Microstructure:
                 labels = tif.asarray()
                 desc = tif.pages[0].description
             meta = json.loads(desc)
-            return Microstructure(labels, meta["voxel_size"], meta.get("metadata", {}))
-        with np.load(p) as data:
+            if not isinstance(meta, dict) or "voxel_size" not in meta:
+                raise DataFileError(f"{p}: {what}: its description holds no tfalab metadata")
+            return _columns_checked(Microstructure(labels, meta["voxel_size"],
+                                                   _meta_dict(meta, p)), p)
+        if p.suffix.lower() == ".npy":
+            raise DataFileError(f"{p}: {what}: a .npy array holds no voxel size or labels; "
+                                "measure it as a CT stack (tfalab microstructure metrics "
+                                "FILE --voxel-size ...) or bridge.from_ct")
+        with np.load(p, allow_pickle=False) as data:
+            if not hasattr(data, "files"):
+                raise DataFileError(f"{p}: {what}: not an .npz archive")
+            missing = [k for k in ("labels", "voxel_size", "metadata") if k not in data.files]
+            if missing:
+                raise DataFileError(f"{p}: {what}: the archive lacks {missing}")
             meta = json.loads(str(data["metadata"]))
-            return Microstructure(data["labels"], float(data["voxel_size"]),
-                                  meta.get("metadata", {}))
-    except (KeyError, ValueError, OSError) as exc:
-        raise DataFileError(f"{p}: not a tfalab microstructure ({type(exc).__name__}: {exc})") \
-            from exc
+            if not isinstance(meta, dict):
+                raise DataFileError(f"{p}: {what}: its metadata is a JSON "
+                                    f"{type(meta).__name__}, not an object")
+            ms = Microstructure(data["labels"], float(data["voxel_size"]), _meta_dict(meta, p))
+        return _columns_checked(ms, p)
+    except DataFileError:
+        raise
+    except TfalabError as exc:
+        raise DataFileError(f"{p}: {what} ({exc})") from exc
+    except Exception as exc:  # numpy, zipfile, zlib, tifffile, json: a damaged file
+        raise DataFileError(f"{p}: {what}, or damaged/truncated ({type(exc).__name__}: "
+                            f"{exc})") from exc
+
+
+def _columns_checked(ms: Microstructure, p: Path) -> Microstructure:
+    """Every column holds electrode from z = 0 and OUTSIDE only beyond it (the far end)."""
+    out = ms.labels == OUTSIDE
+    bad = out[:-1] & ~out[1:]
+    if bad.any():
+        z, y, x = (int(v) for v in np.argwhere(bad)[0])
+        raise DataFileError(f"{p}: not a tfalab microstructure: an outside voxel (label 3) at "
+                            f"z={z}, y={y}, x={x} lies before electrode voxels of its column; "
+                            "outside voxels only pad the far end (axis 0)")
+    return ms
+
+
+def _meta_dict(meta: dict, p: Path) -> dict:
+    inner = meta.get("metadata", {})
+    if not isinstance(inner, dict):
+        raise DataFileError(f"{p}: its 'metadata' is a JSON {type(inner).__name__}, not an "
+                            "object")
+    return inner
+
+
+def check_shape(shape: Any, max_voxels: int = MAX_VOXELS, min_size: int = 1,
+                what: str = "shape") -> tuple[int, int, int]:
+    """``shape`` as three ints >= ``min_size`` whose product is at most ``max_voxels``;
+    raises :class:`~tfalab.errors.ParameterError` naming the limit and ``--max-voxels``
+    before anything is allocated.
+
+    >>> check_shape((8, 8, 8))
+    (8, 8, 8)
+    >>> check_shape((1000, 1000, 1000))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tfalab.errors.ParameterError: shape 1000x1000x1000 is 1,000,000,000 voxels, above the limit...
+    """
+    try:
+        dims = tuple(int(v) for v in shape)
+        if any(int(v) != v for v in shape):
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(f"{what} must be three whole numbers, got {shape!r}") from None
+    if len(dims) != 3 or min(dims) < min_size:
+        raise ParameterError(f"{what} must be three sizes >= {min_size}, got {dims}")
+    n = int(np.prod(np.array(dims, dtype=object)))
+    if n > max_voxels:
+        raise ParameterError(
+            f"{what} {'x'.join(map(str, dims))} is {n:,} voxels, above the limit of "
+            f"{max_voxels:,} voxels (about {max_voxels * _BYTES_PER_VOXEL / 1e9:.1f} GB of "
+            f"work arrays; this one would need {n * _BYTES_PER_VOXEL / 1e9:.3g} GB); pass "
+            f"--max-voxels {n} (max_voxels=) to raise it if the memory allows")
+    return dims  # type: ignore[return-value]
+
+
+def seeded_rng(seed: int | None, what: str = "seed") -> np.random.Generator:
+    """``np.random.default_rng(seed)`` for ``None`` or an int >= 0, else a ParameterError."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
+                             or seed < 0):
+        raise ParameterError(f"{what} (--seed) must be a whole number >= 0, got {seed!r}")
+    return np.random.default_rng(seed)
 
 
 # --- generators ----------------------------------------------------------------------------
 
 
 def _length(value: str | float, name: str) -> float:
-    v = to_si(value, "length", name) if isinstance(value, str) else float(value)
+    try:
+        v = to_si(value, "length", name) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, TfalabError):
+            raise
+        raise ParameterError(f"{name} must be a length, got {value!r}") from None
     if not (np.isfinite(v) and v > 0):
         raise ParameterError(f"{name} must be a positive length, got {value!r}")
     return v
+
+
+def _voxel_size(value: str | float) -> float:
+    a = _length(value, "voxel_size")
+    lo, hi = VOXEL_SIZE_RANGE
+    if not lo <= a <= hi:
+        raise ParameterError(f"voxel_size (--voxel-size) {value!r} is outside "
+                             f"{lo * 1e9:g} nm - {hi * 1e3:g} mm")
+    return a
 
 
 def _directions(n: int, rng: np.random.Generator, max_tilt: float) -> np.ndarray:
@@ -298,7 +419,8 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
                   diameters: tuple[str | float, str | float] = DEFAULT_DIAMETERS,
                   aspect_ratio: float | None = DEFAULT_ASPECT_RATIO, max_tilt: float = 90.0,
                   seed: int | None = 0, classes: int = 4, tol: float = 0.003,
-                  cell_size: str | float | None = None) -> np.ndarray:
+                  cell_size: str | float | None = None,
+                  max_voxels: int = MAX_VOXELS) -> np.ndarray:
     """Boolean fibre skeleton with ``volume_fraction`` (± ``tol``) of the volume.
 
     ``cell_size`` (m, a length string, ``"fitted"`` or ``None``): with a size, a two-scale
@@ -315,6 +437,11 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
     itself, so fibres thinner than a voxel remain 26-connected lines). Fibres are added in
     batches from the Boolean-model estimate ``φ = 1 − exp(−n v)`` until the target is met.
 
+    Refused before any allocation (:class:`~tfalab.errors.ParameterError`): a box thinner
+    than the thickest fibre, fibres thinner than :data:`MIN_FIBRE_VOXELS` of a voxel, cells
+    smaller than a fibre, and work (fibre centreline points, Voronoi seeds) above
+    ``max_voxels``.
+
     >>> sk = fibre_network((48, 48, 48), 0.2, seed=0)
     >>> bool(abs(sk.mean() - 0.2) < 0.01)
     True
@@ -322,17 +449,30 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
     if not 0 <= volume_fraction < 1:
         raise ParameterError(f"skeleton volume fraction must lie in [0, 1), got "
                              f"{volume_fraction}")
-    a = _length(voxel_size, "voxel_size")
+    a = _voxel_size(voxel_size)
+    if len(tuple(diameters)) != 2:
+        raise ParameterError(f"diameters (--diameters) takes two lengths, got {diameters!r}")
     dmin, dmax = sorted(_length(d, "fibre diameter") / a for d in diameters)
-    if aspect_ratio is not None and not aspect_ratio > 0:
-        raise ParameterError(f"aspect_ratio must be positive, got {aspect_ratio}")
+    if aspect_ratio is not None and not (np.isfinite(aspect_ratio) and aspect_ratio > 0):
+        raise ParameterError(f"aspect_ratio (--aspect-ratio) must be a positive number, got "
+                             f"{aspect_ratio}")
     if not 0 <= max_tilt <= 90:
-        raise ParameterError(f"max_tilt must lie in [0, 90] degrees, got {max_tilt}")
-    shape = tuple(int(s) for s in shape)
-    skel = np.zeros(shape, bool)
+        raise ParameterError(f"max_tilt (--max-tilt) must lie in [0, 90] degrees, got "
+                             f"{max_tilt}")
+    shape = check_shape(shape, max_voxels)
+    rng = seeded_rng(seed)
     if volume_fraction == 0:
-        return skel
-    rng = np.random.default_rng(seed)
+        return np.zeros(shape, bool)
+    if dmax < MIN_FIBRE_VOXELS:
+        raise ParameterError(
+            f"voxel_size (--voxel-size) {a:g} m is more than {1 / MIN_FIBRE_VOXELS:g} times the "
+            f"thickest fibre ({dmax * a:g} m): fibres cannot be represented; use a voxel of at "
+            f"most {dmax * a / MIN_FIBRE_VOXELS:g} m")
+    if min(shape) < dmax:
+        raise ParameterError(
+            f"shape (--shape) {'x'.join(map(str, shape))} at voxel_size {a:g} m is a box "
+            f"{min(shape) * a:g} m thin, thinner than the thickest fibre ({dmax * a:g} m): "
+            f"use a larger shape or voxel_size (at least {int(np.ceil(dmax))} voxels a side)")
     diag = float(np.linalg.norm(shape))
     edges = np.linspace(dmin, dmax, classes + 1)
     mean_d = 0.5 * (dmin + dmax)
@@ -343,16 +483,40 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
     v_fibre = np.pi / 4 * (e_d2 * mean_len if aspect_ratio is None else e_d3 * aspect_ratio)
     pad = 0.5 * mean_len
     box = np.asarray(shape, float) + 2 * pad
+    # the work ahead, checked before anything is allocated: a fibre rasterises to at least its
+    # centreline (>= 1 voxel, ~ length / sqrt 3), however thin it is
+    n_fibres = -np.log(1 - volume_fraction) * float(np.prod(box)) / max(
+        v_fibre, 1.0, mean_len / np.sqrt(3))
+    points = n_fibres * (2 * mean_len + 2)
+    if not points <= max_voxels:
+        raise ParameterError(
+            f"the fibre network would take about {n_fibres:.3g} fibres of {mean_len:.3g} voxels "
+            f"({points:.3g} centreline points), above the limit of {max_voxels:,} "
+            f"(--max-voxels, max_voxels=): the fibres are too long for the box (aspect_ratio "
+            f"{aspect_ratio}, diameters {dmin * a:g}-{dmax * a:g} m at voxel_size {a:g} m); "
+            f"use a smaller aspect ratio or larger voxels, or raise --max-voxels")
     seeds = [np.zeros(shape, bool) for _ in range(classes)]
     radii = np.zeros(classes)
     counts = np.zeros(classes)
     target = -np.log(1 - volume_fraction)
     current, placed = 0.0, 0
     cell = _cell_length(cell_size)
+    if cell is not None:
+        if cell / a < dmax:
+            raise ParameterError(f"cell_size (--cell-size) {cell:g} m is smaller than the "
+                                 f"thickest fibre ({dmax * a:g} m)")
+        if float(np.prod(box)) / (cell / a) ** 3 > max_voxels:
+            raise ParameterError(f"cell_size (--cell-size) {cell:g} m gives about "
+                                 f"{float(np.prod(box)) / (cell / a) ** 3:.3g} cells, above the "
+                                 f"limit of {max_voxels:,} (--max-voxels, max_voxels=)")
+    skel = np.zeros(shape, bool)
     cells = None if cell is None else _Cells(cell / a, box, pad, np.random.default_rng(
         None if seed is None else seed + 104729))
     for _ in range(12 if cells is None else 24):
         need = (target - current) * np.prod(box) / v_fibre
+        if not np.isfinite(need):
+            raise ParameterError(f"cannot place fibres in a {'x'.join(map(str, shape))} box "
+                                 f"at voxel_size {a:g} m")
         n = max(int(np.ceil(0.6 * need if placed == 0 else 0.9 * need)), 1)
         placed += n
         d = rng.uniform(dmin, dmax, n)
@@ -377,7 +541,8 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
         if phi >= volume_fraction - tol:
             break
         current = -np.log(max(1 - phi, 1e-12))
-        v_fibre = current * np.prod(box) / placed  # rasterised volume per fibre, measured
+        if current > 0:  # rasterised volume per fibre, measured (none hit the box: keep)
+            v_fibre = current * np.prod(box) / placed
     return skel
 
 
@@ -385,14 +550,16 @@ def generate(anode: CompositeAnode | None = None, shape: tuple[int, int, int] = 
              voxel_size: str | float = DEFAULT_VOXEL_SIZE,
              diameters: tuple[str | float, str | float] = DEFAULT_DIAMETERS,
              aspect_ratio: float | None = DEFAULT_ASPECT_RATIO, max_tilt: float = 90.0,
-             seed: int | None = 0, cell_size: str | float | None = None) -> Microstructure:
+             seed: int | None = 0, cell_size: str | float | None = None,
+             max_voxels: int = MAX_VOXELS) -> Microstructure:
     """An as-made anode volume with the composition of ``anode`` (default: the paper's TFA,
     60 wt% free Li, 6.6 % porosity). A bare-Li anode (``CompositeAnode.bare_li()``) gives
     dense Li (see :func:`bare_li`).
 
     Pores: the ``round(ε N)`` non-skeleton voxels farthest from any fibre (ties broken at
     random); the rest is free Li. ``cell_size``: see :func:`fibre_network` (``"fitted"``: the
-    two-scale skeleton with the declared ``microstructure.cell_size``).
+    two-scale skeleton with the declared ``microstructure.cell_size``). Volumes above
+    ``max_voxels`` (default :data:`MAX_VOXELS`) are refused before anything is allocated.
 
     >>> ms = generate(shape=(24, 24, 24), seed=0)
     >>> round(ms.fraction(SKELETON), 2), round(ms.fraction(PORE), 3)
@@ -401,14 +568,13 @@ def generate(anode: CompositeAnode | None = None, shape: tuple[int, int, int] = 
     import edt
 
     an = anode if anode is not None else CompositeAnode()
-    a = _length(voxel_size, "voxel_size")
-    shape = tuple(int(s) for s in shape)
-    if len(shape) != 3 or min(shape) < 2:
-        raise ParameterError(f"shape must be three sizes >= 2, got {shape}")
+    a = _voxel_size(voxel_size)
+    shape = check_shape(shape, max_voxels, min_size=2)
+    seeded_rng(seed)
     phi_sk = an.skeleton_volume_fraction if not an.is_bare else 0.0
     cell = _cell_length(cell_size)
     skel = fibre_network(shape, phi_sk, a, diameters, aspect_ratio, max_tilt, seed,
-                         cell_size=cell)
+                         cell_size=cell, max_voxels=max_voxels)
     labels = np.where(skel, SKELETON, LI).astype(np.uint8)
     n_pore = round(an.porosity * labels.size)
     if n_pore:
@@ -427,14 +593,15 @@ def generate(anode: CompositeAnode | None = None, shape: tuple[int, int, int] = 
 
 
 def bare_li(shape: tuple[int, int, int] = (64, 64, 64),
-            voxel_size: str | float = DEFAULT_VOXEL_SIZE) -> Microstructure:
+            voxel_size: str | float = DEFAULT_VOXEL_SIZE,
+            max_voxels: int = MAX_VOXELS) -> Microstructure:
     """The bare-Li limit: a dense Li slab (no skeleton, no pores).
 
     >>> bare_li((8, 4, 4)).fraction(LI)
     1.0
     """
-    a = _length(voxel_size, "voxel_size")
-    shape = tuple(int(s) for s in shape)
+    a = _voxel_size(voxel_size)
+    shape = check_shape(shape, max_voxels)
     meta = {"generator": "bare_li", "anode": CompositeAnode.bare_li(shape[0] * a).to_config(),
             "initial_thickness_m": shape[0] * a, "ledger": _new_ledger()}
     return Microstructure(np.full(shape, LI, np.uint8), a, meta)

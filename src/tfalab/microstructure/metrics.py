@@ -429,6 +429,9 @@ def measure(ms: Microstructure, tortuosity_voxels: int = 300_000,
     >>> m.skeleton_percolates, round(m.porosity, 3)
     (True, 0.066)
     """
+    if not ms.electrode.any():
+        raise ParameterError(f"the {'x'.join(map(str, ms.shape))} volume holds no electrode "
+                             f"(every voxel is outside): nothing to measure")
     slab = full_slab(ms)
     z, prof = porosity_profile(ms)
     psd_ms = ms

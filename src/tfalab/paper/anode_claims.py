@@ -69,7 +69,8 @@ def c4(ctx: Context) -> Answer:
     rigid = _tfa(collapse_fraction="rigid").strip("5 mAh/cm2").porosity
     from tfalab.paper.microstructure import paper_cycle
 
-    vf, vr = paper_cycle("fitted"), paper_cycle("rigid")
+    # pore sizes are not used here (C5 asks for those it reports)
+    vf, vr = paper_cycle("fitted", pore_sizes_at=()), paper_cycle("rigid", pore_sizes_at=())
     pf, pr, cf = vf["porosity"], vr["porosity"], vf["porosity_ct"]
     voxel = (f"; voxel model (12.8 um slab of 100 nm voxels, same utilisation): "
              f"{100 * pf['stripped']:.1f} % with the fitted collapse, "
@@ -116,12 +117,12 @@ def c5(ctx: Context) -> Answer:
     from tfalab.paper.microstructure import SEEDS, paper_cycle, pore_size_statistics
     from tfalab.parameters import fitted
 
-    vf = paper_cycle("fitted")
+    vf = paper_cycle("fitted", pore_sizes_at=())
     sf = pore_size_statistics("fitted")
     sr = pore_size_statistics("rigid")
     sm = pore_size_statistics("fitted", imaging="model")
     so = pore_size_statistics("fitted", imaging="coarsened")
-    uni = paper_cycle("fitted", cell_size=None)["pore_size"]["ct"]
+    uni = paper_cycle("fitted", cell_size=None, pore_sizes_at=("ct",))["pore_size"]["ct"]
     cell = fitted("microstructure.cell_size").value
     psf = 1e6 * vf["psf_fwhm"]
     seeds = f"mean over {len(SEEDS)} seeds ({', '.join(map(str, SEEDS))}) of the 128x96x96 RVE"

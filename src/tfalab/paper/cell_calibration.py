@@ -182,21 +182,40 @@ def fit_pore_size(ov: dict[str, float], log: Callable[[str], None] = print) -> N
     log(f"electrolyte.pore_median_size = {ov[key]:.4g}")
 
 
+#: fitted values per pass of :func:`calibrate` (each a bisection or a root), and after them
+STEPS_PER_PASS, FINAL_STEPS = 16, 2
+
+
+def steps(passes: int = 2) -> int:
+    """How many times :func:`calibrate` calls ``progress`` (one per fitted value)."""
+    return STEPS_PER_PASS * passes + FINAL_STEPS
+
+
 def calibrate(passes: int = 2, log: Callable[[str], None] = print,
-              start: dict[str, float] | None = None) -> dict[str, float]:
-    """Fit the symmetric-cell parameters; returns ``{fitted name: value}`` (SI)."""
+              start: dict[str, float] | None = None,
+              progress: Callable[[str], None] | None = None) -> dict[str, float]:
+    """Fit the symmetric-cell parameters; returns ``{fitted name: value}`` (SI).
+
+    ``progress`` is called with each fitted value's log line, :func:`steps` times in all.
+    The fits run one after another in this process: each bisection step needs the one
+    before, and each fit the values of the fits before it."""
+    def step(message: str) -> None:
+        log(message)
+        if progress is not None:
+            progress(message)
+
     ov = {PYBAMM_NAMES[n]: fitted(n).value for n in PYBAMM_NAMES}
     ov.update(start or {})
     for k in range(passes):
         log(f"pass {k + 1}")
         for _ in range(2):  # the TFA's overpotential at 80 h and 5000 h: kinetics, interphase
             _fit(ov, "interface.exchange_current_density", tfa_overpotential_80h,
-                 target("C14.tfa_overpotential_80h"), 0.1, 1000.0, increasing=False, log=log,
+                 target("C14.tfa_overpotential_80h"), 0.1, 1000.0, increasing=False, log=step,
                  iterations=10)
             _fit(ov, "interface.interphase_growth", tfa_overpotential_5000h,
-                 target("C14.tfa_overpotential_5000h"), 1e-9, 1e-5, increasing=True, log=log,
+                 target("C14.tfa_overpotential_5000h"), 1e-9, 1e-5, increasing=True, log=step,
                  iterations=10)
-        fit_pore_size(ov, log)
+        fit_pore_size(ov, step)
         for _ in range(3):
             # the long low-current life, not the CCD: the CCD at 10 MPa is a 0.1 mA/cm2 step
             # function, flat in the flaw size from ~3 to ~12 um (docs/cell-model.md). Flaws
@@ -204,24 +223,24 @@ def calibrate(passes: int = 2, log: Callable[[str], None] = print,
             # pellet would crack with no intrusion and no pore size could be fitted.
             _fit(ov, "electrolyte.flaw_size", li_long_short_time,
                  target("C14.li_short_time"), 1e-6, 0.95 * griffith_length(ov), increasing=False,
-                 log=log, iterations=10)
-            fit_pore_size(ov, log)
+                 log=step, iterations=10)
+            fit_pore_size(ov, step)
             _fit(ov, "filament.tip_fraction", li_short_time, target("C13.li_short_time"),
-                 1e-3, 1.0, increasing=True, log=log, iterations=10)
+                 1e-3, 1.0, increasing=True, log=step, iterations=10)
         # the TFA's skeleton path: at 25 degC it alone sets the TFA's supply (its activation
         # energy drops out at the reference temperature), so the length first
         _fit(ov, "skeleton.path_length", tfa_rt_ccd, target("C12.tfa_ccd_rt"), 1e-6, 1e-4,
-             increasing=False, log=log, iterations=10)
+             increasing=False, log=step, iterations=10)
         _fit(ov, "skeleton.path_activation_energy", tfa_max_ccd, target("C11.tfa_ccd_max"),
-             2e3, 8e4, increasing=True, log=log, iterations=10)
+             2e3, 8e4, increasing=True, log=step, iterations=10)
     key = PYBAMM_NAMES["interface.capacitance"]
     for _ in range(2):  # f ∝ 1/C for arcs of equal contact: two fixed-point steps
         ov[key] *= tfa_frequency(ov) / target("C18.tfa_frequency")
-    log(f"interface.capacitance = {ov[key]:.4g}")
+    step(f"interface.capacitance = {ov[key]:.4g}")
     key = PYBAMM_NAMES["holder.stiffness"]
     for _ in range(2):
         ov[key] *= target("C9.li_pressure_swing") / li_pressure_swing(ov)
-    log(f"holder.stiffness = {ov[key]:.4g}")
+    step(f"holder.stiffness = {ov[key]:.4g}")
     return {n: ov[PYBAMM_NAMES[n]] for n in PYBAMM_NAMES}
 
 

@@ -102,20 +102,33 @@ def _solve(name: str, func: Callable[[float], float], goal: float, increasing: b
     return x
 
 
+#: fitted values :func:`calibrate` reports to ``progress`` (two more when D and the extra
+#: capacity are refitted)
+STEPS = len(NAMES)
+
+
 def calibrate(log: Callable[[str], None] = print,
-              write: str | Path | None = None) -> dict[str, float]:
+              write: str | Path | None = None,
+              progress: Callable[[str], None] | None = None) -> dict[str, float]:
     """Fit the full-cell parameters in order; returns ``{name: value}`` (SI).
 
     Each value is put in place in memory as soon as it is fitted, so that the later fits see
     it; the stored values are back in place at the end. With ``write`` (the path of a
     parameters file, never the installed package's) the values are written there once every
-    fit has run.
+    fit has run. ``progress`` is called with each fitted value's log line (:data:`STEPS`
+    times, or two more). The fits run one after another in this process: each bisection
+    step needs the one before, and each fit the values fitted before it (in memory).
     """
+    def step(message: str) -> None:
+        log(message)
+        if progress is not None:
+            progress(message)
+
     out: dict[str, float] = {"ncm.loading": ncm_loading()}
-    log(f"ncm.loading = {out['ncm.loading']:.4g}")
+    step(f"ncm.loading = {out['ncm.loading']:.4g}")
     with fitted_overrides() as live:
         try:
-            _fit_all(live, out, log)
+            _fit_all(live, out, log, step)
         finally:
             fx._run.cache_clear()
     fx._run.cache_clear()
@@ -125,8 +138,10 @@ def calibrate(log: Callable[[str], None] = print,
 
 
 def _fit_all(live: dict[str, float], out: dict[str, float],
-             log: Callable[[str], None]) -> None:
-    """The fits of :func:`calibrate`, in order, each in place in ``live`` before the next."""
+             log: Callable[[str], None], step: Callable[[str], None] | None = None) -> None:
+    """The fits of :func:`calibrate`, in order, each in place in ``live`` before the next
+    (``step``: logs a fitted value; default ``log``)."""
+    step = step or log
     _store(live, {"ncm.loading": out["ncm.loading"]})
 
     # rate capability (C22 5C) and the 0.2C capacity (C22 0.2C)
@@ -138,14 +153,14 @@ def _fit_all(live: dict[str, float], out: dict[str, float],
     for attempt in range(2):
         d = _solve("fes2.diffusivity",
                    lambda x: fx.capacity_at(fx.fes2_rate_test({d_key: x}), 5.0),
-                   five, increasing=True, log=log, bounds=d_bounds, iterations=14)
+                   five, increasing=True, log=step, bounds=d_bounds, iterations=14)
         _store(live, {"fes2.diffusivity": d})
 
         def extra(q: float) -> float:
             _store(live, {"fes2.composite_extra_capacity": q})
             return fx.capacity_at(fx.fes2_rate_test(), 0.2)
 
-        q = _solve("fes2.composite_extra_capacity", extra, low, increasing=True, log=log,
+        q = _solve("fes2.composite_extra_capacity", extra, low, increasing=True, log=step,
                    bounds=q_bounds, iterations=14)
         _store(live, {"fes2.composite_extra_capacity": q})
         now = fx.capacity_at(fx.fes2_rate_test(), 5.0)
@@ -161,7 +176,7 @@ def _fit_all(live: dict[str, float], out: dict[str, float],
     k_key = NAMES["fes2.chemical_loss"]
     k = _solve("fes2.chemical_loss",
                lambda x: fx.retention(fx.fes2_long(overrides={k_key: x}), 420),
-               target("C23.retention_420") * 100, increasing=False, log=log)
+               target("C23.retention_420") * 100, increasing=False, log=step)
     _store(live, {"fes2.chemical_loss": k})
     out["fes2.chemical_loss"] = k
 
@@ -172,11 +187,11 @@ def _fit_all(live: dict[str, float], out: dict[str, float],
 
     phi_c = _solve("composite.percolation_threshold", areal_40,
                    target("C25.areal_capacity_40") / 36000.0,  # C/m2 -> mAh/cm2
-                   increasing=False, log=log)
+                   increasing=False, log=step)
     _store(live, {"composite.percolation_threshold": phi_c})
     out["composite.percolation_threshold"] = phi_c
 
     # the NCM cell's fade at 2C, room temperature (C26)
-    k_ncm = fit_ncm_interphase(log)
+    k_ncm = fit_ncm_interphase(step)
     _store(live, {"ncm.interphase_growth": k_ncm})
     out["ncm.interphase_growth"] = k_ncm

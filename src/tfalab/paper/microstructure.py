@@ -21,6 +21,8 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -92,8 +94,25 @@ def interpolated_median_pore_diameter(ms: Microstructure) -> float:
     mask = ms.labels == PORE
     if not mask.any():
         return float("nan")
-    d = local_thickness(mask, ms.voxel_size)[mask]
+    with _one_thread():
+        d = local_thickness(mask, ms.voxel_size)[mask]
     return interpolated_median(d, 2 * ms.voxel_size)
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """porespy's distance transforms on one thread (``porespy.settings.ncores``, restored
+    after): on these volumes (up to 128 x 96 x 96) its threads cost more than they save - a
+    local thickness takes ~25 % longer on two threads, with twice the CPU time - and
+    ``tfalab reproduce`` already runs a task on every core. The result is the same."""
+    import porespy
+
+    before = porespy.settings.ncores
+    porespy.settings.ncores = 1
+    try:
+        yield
+    finally:
+        porespy.settings.ncores = before
 
 
 def as_made_pore_size(cell_size: float | str | None = "fitted",
@@ -208,15 +227,16 @@ def paper_cycle(collapse: str | float = "fitted", shape: tuple[int, int, int] = 
     ``pore_sizes_at``) and thickness changes (m, scaled to the 100 µm electrode). The skeleton
     is the two-scale one with the fitted cell size (``cell_size=None``: uniform fibres);
     ``psf_fwhm``: the virtual CT's point-spread function. Cached (however the arguments are
-    passed)."""
-    return _paper_cycle(collapse, tuple(shape), seed, tuple(pore_sizes_at), cell_size,
-                        psf_fwhm)
+    passed): the volumes once per run, the pore sizes once per run and imaging, each computed
+    only when asked for (the local thickness at the model's 100 nm is most of a run's time)."""
+    key = (collapse, tuple(shape), seed, cell_size, psf_fwhm)
+    run = _paper_cycle(*key)
+    return {**run, "pore_size": {res: _pore_sizes(*key, res) for res in pore_sizes_at}}
 
 
 @lru_cache(maxsize=16)
 def _paper_cycle(collapse: str | float, shape: tuple[int, int, int], seed: int,
-                 pore_sizes_at: tuple[str, ...], cell_size: str | float | None,
-                 psf_fwhm: float) -> dict[str, Any]:
+                 cell_size: str | float | None, psf_fwhm: float) -> dict[str, Any]:
     tfa = CompositeAnode()
     ms0 = generate(tfa, shape=shape, seed=seed, cell_size=cell_size)
     scale = ms0.thickness / PAPER_THICKNESS
@@ -226,24 +246,29 @@ def _paper_cycle(collapse: str | float, shape: tuple[int, int, int], seed: int,
     li0 = bare_li((shape[0], min(shape[1], 32), min(shape[2], 32)), ms0.voxel_size)
     li1 = strip(li0, li0.thickness / PAPER_THICKNESS * PAPER_CAPACITY, seed=seed)
     states = {"as_made": ms0, "stripped": ms1, "replated": ms2}
-    sizes: dict[str, dict[str, float]] = {}
     seen = {name: seen_as(ms, "ct", psf_fwhm) for name, ms in states.items()}
-    for res in pore_sizes_at:
-        sizes[res] = {}
-        for name, ms in states.items():
-            m = seen[name] if res == "ct" else seen_as(ms, res)
-            sizes[res][name] = interpolated_median_pore_diameter(m)
     return {
         "states": states, "bare_li": (li0, li1), "capacity_rve_C_m2": q, "scale": scale,
         "porosity": {k: v.fraction(PORE) for k, v in states.items()},
         "porosity_ct": {k: v.fraction(PORE) for k, v in seen.items()},
-        "pore_size": sizes,
+        "seen_ct": seen,
         "tfa_thickness_change": (ms0.thickness - ms1.thickness) / scale,
         "li_thickness_change": (li0.thickness - li1.thickness) * PAPER_THICKNESS
         / li0.thickness,
         "collapse": collapse, "shape": shape, "voxel_size": ms0.voxel_size,
         "psf_fwhm": psf_fwhm,
     }
+
+
+@lru_cache(maxsize=64)
+def _pore_sizes(collapse: str | float, shape: tuple[int, int, int], seed: int,
+                cell_size: str | float | None, psf_fwhm: float,
+                imaging: str) -> dict[str, float]:
+    """Median pore diameters (m) of a run's states as ``imaging`` sees them."""
+    run = _paper_cycle(collapse, shape, seed, cell_size, psf_fwhm)
+    return {name: interpolated_median_pore_diameter(
+        run["seen_ct"][name] if imaging == "ct" else seen_as(ms, imaging))
+        for name, ms in run["states"].items()}
 
 
 def pore_size_statistics(collapse: str | float = "fitted", seeds: tuple[int, ...] = SEEDS,
@@ -253,7 +278,7 @@ def pore_size_statistics(collapse: str | float = "fitted", seeds: tuple[int, ...
     """C5's pore sizes over several seeds: for each state (as made, stripped, re-plated) the
     per-seed median pore diameters (m, interpolated, as ``imaging`` sees them), their mean
     and sample standard deviation (the seed-to-seed scatter of one 128 × 96 × 96 RVE)."""
-    runs = [paper_cycle(collapse, shape, s, IMAGING, cell_size, psf_fwhm) for s in seeds]
+    runs = [paper_cycle(collapse, shape, s, (imaging,), cell_size, psf_fwhm) for s in seeds]
     out: dict[str, dict[str, Any]] = {}
     for name in ("as_made", "stripped", "replated"):
         v = np.array([r["pore_size"][imaging][name] for r in runs])

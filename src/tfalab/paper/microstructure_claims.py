@@ -46,8 +46,15 @@ def sweep(aspect_ratio: float = DEFAULT_ASPECT_RATIO, two_scale: bool = False,
     """Skeleton percolation against free-Li fraction (cached); ``two_scale``: fibres on the
     walls of cells of the fitted size (``microstructure.cell_size``); ``criterion``:
     ``"connectivity"`` or ``"load_bearing"`` (``load_paths`` disjoint paths, default 2; the
-    default aspect ratio only)."""
+    default aspect ratio only). The default aspect ratio's connectivity and 2- and 3-path
+    sweeps come from one pass over the same volumes (:func:`shared_sweeps`)."""
+    from tfalab.microstructure.loadbearing import LOAD_PATHS
+
+    default = aspect_ratio == DEFAULT_ASPECT_RATIO
     if criterion != "connectivity":
+        k = LOAD_PATHS if load_paths is None else int(load_paths)
+        if default and k in SHARED_PATHS:
+            return _shared()[k]
         return percolation_threshold(list(SWEEP), shape=SWEEP_SHAPE, seeds=SWEEP_SEEDS,
                                      aspect_ratio=aspect_ratio, criterion=criterion,
                                      load_paths=load_paths)
@@ -55,9 +62,62 @@ def sweep(aspect_ratio: float = DEFAULT_ASPECT_RATIO, two_scale: bool = False,
         return percolation_threshold(list(SWEEP_TWO_SCALE), shape=SWEEP_SHAPE,
                                      seeds=SWEEP_SEEDS, aspect_ratio=aspect_ratio,
                                      cell_size="fitted")
-    main = aspect_ratio == DEFAULT_ASPECT_RATIO
-    return percolation_threshold(list(SWEEP if main else SWEEP_OTHERS), shape=SWEEP_SHAPE,
-                                 seeds=SWEEP_SEEDS if main else 2, aspect_ratio=aspect_ratio)
+    if default:
+        return _shared()["connectivity"]
+    return percolation_threshold(list(SWEEP_OTHERS), shape=SWEEP_SHAPE, seeds=2,
+                                 aspect_ratio=aspect_ratio)
+
+
+#: vertex-disjoint path counts whose load-bearing sweeps :func:`shared_sweeps` gives
+SHARED_PATHS = (2, 3)
+
+
+@lru_cache(maxsize=1)
+def _shared() -> dict[str | int, PercolationSweep]:
+    return shared_sweeps(SWEEP, SWEEP_SHAPE, SWEEP_SEEDS)
+
+
+def _threshold(w: np.ndarray, p: np.ndarray) -> float:
+    """Where ``p`` falls through 1/2 (linear), as :func:`percolation_threshold` finds it."""
+    for i in range(len(w) - 1):
+        if p[i] >= 0.5 > p[i + 1]:
+            return float(w[i] + (p[i] - 0.5) / (p[i] - p[i + 1]) * (w[i + 1] - w[i]))
+    return float("nan")
+
+
+def shared_sweeps(free_li: tuple[float, ...] = SWEEP,
+                  shape: tuple[int, int, int] = SWEEP_SHAPE, seeds: int = SWEEP_SEEDS,
+                  paths: tuple[int, ...] = SHARED_PATHS) -> dict[str | int, PercolationSweep]:
+    """The connectivity sweep and the load-bearing sweeps for each of ``paths`` (default
+    aspect ratio), exactly as :func:`~tfalab.microstructure.bridge.percolation_threshold`
+    gives them one by one, from one pass: each volume is generated once and its disjoint
+    paths are counted once, capped at ``max(paths)`` (a max-flow capped at 3 is at least k
+    exactly when one capped at k is, for k <= 3). Keys: ``"connectivity"`` and each k."""
+    from tfalab.anode import CompositeAnode
+    from tfalab.microstructure.generate import DEFAULT_VOXEL_SIZE, SKELETON, generate
+    from tfalab.microstructure.loadbearing import load_bearing
+    from tfalab.microstructure.metrics import full_slab, percolates
+
+    w = np.asarray(free_li, float)
+    phi, spans, counts = [], [], []
+    for x in w:
+        an = CompositeAnode(free_li=float(x), porosity=0.066)
+        phi.append(an.skeleton_volume_fraction)
+        row_spans, row_counts = [], []
+        for s in range(seeds):
+            mask = full_slab(generate(an, shape, DEFAULT_VOXEL_SIZE,
+                                      aspect_ratio=DEFAULT_ASPECT_RATIO, seed=s)) == SKELETON
+            row_spans.append(percolates(mask))
+            row_counts.append(load_bearing(mask, max_paths=max(paths)).disjoint_paths)
+        spans.append(float(np.mean(row_spans)))
+        counts.append(row_counts)
+    out: dict[str | int, PercolationSweep] = {}
+    for key, p in [("connectivity", spans),
+                   *((k, [float(np.mean([n >= k for n in c])) for c in counts])
+                     for k in paths)]:
+        prob = np.asarray(p)
+        out[key] = PercolationSweep(w, np.asarray(phi), prob, _threshold(w, prob))
+    return out
 
 
 def backbone_near_threshold(free_li: float, seeds: int = SWEEP_SEEDS) -> dict[str, float]:

@@ -47,7 +47,9 @@ class SweepRun:
     dashboard: str | None = None
 
 
-def _client(scheduler: str | None, workers: int | None) -> Any:
+def make_client(scheduler: str | None, workers: int | None) -> Any:
+    """A Dask client: of the scheduler at ``scheduler``, or of a new LocalCluster with
+    ``workers`` single-threaded worker processes (default: one per core)."""
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
@@ -139,7 +141,7 @@ def run_sweep(spec: SweepSpec | dict[str, Any] | str | Path, out: str | Path, *,
                 finished(_evaluate(p, spec.kind, spec.timeout))
         elif todo:
             own = client is None
-            client = client if client is not None else _client(scheduler, workers)
+            client = client if client is not None else make_client(scheduler, workers)
             dashboard = getattr(client, "dashboard_link", None)
             if show and dashboard:
                 print(f"Dask dashboard: {dashboard}", file=sys.stderr)
@@ -193,7 +195,7 @@ def _progress(items: Iterable[Any], show: bool, total: int) -> Iterable[Any]:
 def _record_spec(spec: SweepSpec, directory: Path) -> None:
     """Write ``spec.toml`` beside the store (a numbered copy when a different spec was run in
     the same directory before, so no earlier record is overwritten)."""
-    text = _toml(spec.to_dict())
+    text = spec_toml(spec.to_dict())
     path = directory / "spec.toml"
     if path.exists() and path.read_text() != text:
         k = 1
@@ -207,7 +209,8 @@ def _record_spec(spec: SweepSpec, directory: Path) -> None:
     path.write_text(text)
 
 
-def _toml(d: dict[str, Any]) -> str:
+def spec_toml(d: dict[str, Any]) -> str:
+    """A spec dict written as TOML text (what :func:`run_sweep` records as ``spec.toml``)."""
     def value(v: Any) -> str:
         if isinstance(v, bool):
             return "true" if v else "false"

@@ -35,6 +35,17 @@ from tfalab.sweep.spec import KINDS, point_key
 
 #: the anode presets a point may name (otherwise it is built from skeleton/free_li/...)
 ANODE_PRESETS = ("tfa", "li")
+#: the numeric outputs of each kind of point, besides :data:`DESIGN_OUTPUTS`
+KIND_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "ccd": ("ccd_mA_cm2", "failure_time_h"),
+    "cycle": ("time_to_short_h", "overpotential_slope_mV_per_100h", "overpotential_start_mV"),
+    "short": ("time_to_short_h",),
+    "full": ("first_discharge_mAh_cm2", "retention", "coulombic_efficiency"),
+    "design": (),
+}
+#: the design metrics every row has
+DESIGN_OUTPUTS = ("anode_capacity_mAh_cm2", "anode_thickness_um", "free_li_wt", "np_ratio",
+                  "li_utilisation", "specific_energy_Wh_kg", "energy_density_Wh_L", "seconds")
 
 
 def _anode(point: dict[str, Any]) -> Any:

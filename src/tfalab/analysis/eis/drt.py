@@ -208,7 +208,7 @@ def drt(
         else:
             lam, method = float(lambda_), "given"
             x, _ = _solve(a, b, reg, lam)
-    except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc:
+    except (RuntimeError, ValueError, np.linalg.LinAlgError, ArithmeticError) as exc:
         raise FitError(f"DRT inversion failed: {exc}") from exc
     x = x * zs
     r_inf = float(x[0])

@@ -163,6 +163,7 @@ def initial_guess(
     """
     names, _units = _param_names(circuit)
     s = spectrum.sorted()
+    check_spectrum(s, min_points=1)
     zmax = float(np.abs(s.impedance).max())
     if drt_result is None:
         try:
@@ -460,7 +461,7 @@ def fit_circuit(
         s = s.with_area(area)
     if s.n < 3:
         raise FitError(f"cannot fit a circuit to {s.n} point(s)")
-    check_spectrum(s)
+    check_spectrum(s, min_points=3)
     names, units = _param_names(circuit)
     if s.n * 2 <= len(names):
         raise FitError(
@@ -510,7 +511,7 @@ def fit_circuit(
             ValueError,
             TypeError,
             np.linalg.LinAlgError,
-            FloatingPointError,
+            ArithmeticError,
         ) as exc:
             why = str(exc)
             if "maxfev" in why or "function evaluations" in why or "number of calls" in why:
@@ -647,7 +648,7 @@ def fit_high_frequency_intercept(spectrum: Spectrum, decades: float = 1.0) -> di
     (5.0, 'ok', 'L0-R0-p(R1,CPE1)')
     """
     s = spectrum.sorted()
-    check_spectrum(s)
+    check_spectrum(s, min_points=1)
     notes: list[str] = []
     neg = s.impedance.real < 0
     if neg.any():
@@ -685,15 +686,15 @@ def fit_high_frequency_intercept(spectrum: Spectrum, decades: float = 1.0) -> di
     fk, zk = f[keep], z[keep]
     inductive = bool(zk.imag[-1] > 0)
     circuit = "L0-R0-p(R1,CPE1)" if inductive else "R0-p(R1,CPE1)"
-    r0 = max(min(interp, float(zk.real.min())), 1e-9 * float(np.abs(zk).max()))
-    r1 = max(float(zk.real.max()) - r0, 1e-3 * r0)
-    tau = 1.0 / (2 * np.pi * float(fk.min()))
-    guess = {"R0": r0, "R1": r1, "CPE1_0": tau**0.9 / r1, "CPE1_1": 0.9}
-    if inductive:
-        w = 2 * np.pi * fk[-1]
-        guess["L0"] = max(float(zk.imag[-1]) / w, 1e-15)
     out.update(circuit=circuit, n_points=int(fk.size), f_min_hz=float(fk.min()))
     try:
+        r0 = max(min(interp, float(zk.real.min())), 1e-9 * float(np.abs(zk).max()))
+        r1 = max(float(zk.real.max()) - r0, 1e-3 * r0)
+        tau = 1.0 / (2 * np.pi * float(fk.min()))
+        guess = {"R0": r0, "R1": r1, "CPE1_0": tau**0.9 / r1, "CPE1_1": 0.9}
+        if inductive:
+            w = 2 * np.pi * fk[-1]
+            guess["L0"] = max(float(zk.imag[-1]) / w, 1e-15)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = _new_circuit(circuit, [guess[n] for n in _param_names(circuit)[0]])

@@ -22,10 +22,19 @@ import numpy as np
 from tfalab.analysis.eis.io import Spectrum
 from tfalab.errors import FitError
 
-__all__ = ["KK_MAX_RESIDUAL", "KKResult", "check_spectrum", "kramers_kronig"]
+__all__ = ["FREQUENCY_RANGE", "IMPEDANCE_RANGE", "KK_MAX_RESIDUAL", "MIN_POINTS", "KKResult",
+           "check_spectrum", "kramers_kronig"]
 
 #: Lin-KK check fails above this relative RMS residual (a clean spectrum gives ≪ 1 %).
 KK_MAX_RESIDUAL = 0.02
+#: Fewest points of a spectrum :func:`check_spectrum` lets through by default (the DRT and
+#: the Kramers-Kronig check need 5).
+MIN_POINTS = 5
+#: Frequencies (Hz) a measured spectrum can hold: 0.1 µHz to 1 THz.
+FREQUENCY_RANGE = (1e-7, 1e12)
+#: Impedance moduli (Ω) a measured spectrum can hold: 1 nΩ to 1 PΩ.
+IMPEDANCE_RANGE = (1e-9, 1e15)
+_SAME_FREQUENCY = 1e-9
 
 
 # --- data checks and the Kramers-Kronig test ----------------------------------------------------
@@ -34,35 +43,63 @@ def _where(s: Spectrum) -> str:
     return f"spectrum from {src}" if src else "spectrum"
 
 
-def check_spectrum(spectrum: Spectrum) -> None:
-    """Raise :class:`~tfalab.errors.FitError` when a spectrum cannot be analysed at all:
-    repeated frequencies (two sweeps in one file?) or zero impedance (|Z| weights the fits).
+def check_spectrum(spectrum: Spectrum, min_points: int = MIN_POINTS) -> None:
+    """Raise :class:`~tfalab.errors.FitError` when a spectrum cannot be analysed at all: fewer
+    than ``min_points`` points, repeated frequencies (two sweeps in one file?; frequencies
+    equal to 1 part in 10⁹ count as repeated), zero impedance (|Z| weights the fits), or
+    frequencies or impedances outside :data:`FREQUENCY_RANGE` / :data:`IMPEDANCE_RANGE` (not
+    a measurement: a unit or export error, and beyond them the fits overflow).
 
     >>> import numpy as np
     >>> try:
-    ...     check_spectrum(Spectrum(np.array([1.0, 1.0, 2.0]), np.array([1.0, 1.0, 2.0])))
+    ...     check_spectrum(Spectrum(np.array([1.0, 1.0, 2.0]), np.array([1.0, 1.0, 2.0])), 1)
     ... except FitError as exc:
     ...     print(str(exc)[:40])
     spectrum: frequency 1 Hz appears 2 times
     """
-    f = spectrum.frequency
-    vals, counts = np.unique(f, return_counts=True)
+    f = np.asarray(spectrum.frequency, dtype=float)
+    z = np.asarray(spectrum.impedance, dtype=complex)
+    where = _where(spectrum)
+    if f.size < min_points:
+        raise FitError(f"{where}: {f.size} point(s); an impedance spectrum needs at least "
+                       f"{min_points} frequencies to be analysed")
+    order = np.argsort(f, kind="stable")
+    fs = f[order]
+    # a new group starts where the frequency rises by more than 1 part in 1e9
+    new = np.r_[True, np.diff(fs) > _SAME_FREQUENCY * np.abs(fs[1:])]
+    group = np.cumsum(new) - 1
+    counts = np.bincount(group)
     if np.any(counts > 1):
         k = int(np.argmax(counts > 1))
         n_dup = int((counts > 1).sum())
         raise FitError(
-            f"{_where(spectrum)}: frequency {vals[k]:g} Hz appears {counts[k]} times; "
+            f"{where}: frequency {fs[new][k]:g} Hz appears {counts[k]} times; "
             f"{n_dup} frequencies are repeated (several sweeps in one file?): split the sweeps "
             f"or average/drop the repeated points"
         )
-    zero = np.abs(spectrum.impedance) == 0
+    lo, hi = FREQUENCY_RANGE
+    out = (f < lo) | (f > hi)
+    if out.any():
+        raise FitError(f"{where}: frequency {f[np.argmax(out)]:g} Hz is outside "
+                       f"{lo:g}-{hi:g} Hz ({int(out.sum())} such point(s)): is the frequency "
+                       f"column in Hz?")
+    with np.errstate(over="ignore"):
+        mag = np.abs(z)
+    zero = mag == 0
     if zero.all():
-        raise FitError(f"{_where(spectrum)}: the impedance is zero at every frequency (no data)")
+        raise FitError(f"{where}: the impedance is zero at every frequency (no data)")
     if zero.any():
         raise FitError(
-            f"{_where(spectrum)}: Z = 0 at {int(zero.sum())} frequencies "
+            f"{where}: Z = 0 at {int(zero.sum())} frequencies "
             f"(first {f[np.argmax(zero)]:g} Hz); drop those points"
         )
+    lo, hi = IMPEDANCE_RANGE
+    out = ~np.isfinite(mag) | (mag < lo) | (mag > hi)
+    if out.any():
+        i = int(np.argmax(out))
+        raise FitError(f"{where}: |Z| = {mag[i]:g} ohm at {f[i]:g} Hz is outside "
+                       f"{lo:g}-{hi:g} ohm ({int(out.sum())} such point(s)): is the impedance "
+                       f"in ohm?")
 
 
 @dataclass(frozen=True)
@@ -118,7 +155,7 @@ def kramers_kronig(spectrum: Spectrum, c: float = 0.85, max_rc: int = 100) -> KK
     from impedance import validation
 
     s = spectrum.sorted()
-    check_spectrum(s)
+    check_spectrum(s, min_points=1)
     if s.n < 5:
         raise FitError(f"{_where(s)}: the Kramers-Kronig check needs at least 5 points")
     # impedance.py 1.7 builds a string with repr(np.float64) that numpy >= 2 writes "np.float64(.)"
