@@ -105,7 +105,7 @@ def test_a_solver_failure_writes_the_partial_run(tmp_path: Path,
     (["ccd", "--pressure", "0:50:0.00001"], "more than"),
     (["ccd", "--pressure", "0:50:-1"], "STEP > 0"),
     (["ccd", "--pressure", "10 MPa,,20 MPa"], "empty item"),
-    (["ccd", "--anode", ","], "at least one anode"),
+    (["ccd", "--anode", ","], "empty name"),
     (["simulate", "symmetric", "--temperature", "1 K"], "temperature"),
     (["simulate", "symmetric", "--temperature", "nan degC"], "nan degC"),
     (["simulate", "symmetric", "--pressure", "1e400 MPa"], "finite"),
@@ -193,3 +193,26 @@ def test_a_negative_cell_voltage_is_refused() -> None:
 
     with pytest.raises(ParameterError, match="average_voltage"):
         make_cathode("ncm", "4 mAh/cm2", average_voltage="-3 V")
+
+
+@pytest.mark.slow
+def test_an_interrupted_reproduce_keeps_its_finished_claims(tmp_path: Path) -> None:
+    import json
+
+    cmd = ["reproduce", "--out", "rep", "--no-progress", "--only", "C1,C2,C3,C6,C22,C24,C26"]
+    proc = subprocess.Popen([sys.executable, "-m", "tfalab.cli", *cmd], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    claims = tmp_path / "rep" / "claims.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if claims.exists() and json.loads(claims.read_text() or "[]"):
+            break
+        time.sleep(0.2)
+    start = time.time()
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("reproduce finished before the interrupt")
+    assert proc.returncode == 130 and time.time() - start < 5.0, err
+    assert "claims.json" in err and "Traceback" not in err
+    assert json.loads(claims.read_text())  # the finished claims are kept

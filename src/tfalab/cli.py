@@ -114,7 +114,7 @@ def reproduce(out: str, only: str | None, workers: int | None, scheduler: str | 
     from tfalab.paper.runner import default_workers, select_claims
     from tfalab.paper.runner import reproduce as run
 
-    subset = only.split(",") if only else None
+    subset = _names(only, "--only", "claim") if only is not None else None
     n = len(select_claims(subset)) + (subset is None)  # + the literature suite
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=n, desc="reproduce", unit="claim", file=sys.stderr,
@@ -123,9 +123,17 @@ def reproduce(out: str, only: str | None, workers: int | None, scheduler: str | 
             bar.set_postfix_str(cid, refresh=False)
             bar.update(1)
 
-        rows = run(out, subset, progress=step,
-                   workers=default_workers() if workers is None else workers,
-                   scheduler=scheduler)
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            rows = run(out, subset, progress=step,
+                       workers=default_workers() if workers is None else workers,
+                       scheduler=scheduler)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished claims are on disk
+            click.echo(f"tfalab: interrupted; the claims finished so far are in "
+                       f"{Path(out) / 'claims.json'} and claims.csv", err=True)
+            sys.exit(130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     table = Table(title=f"tfalab {__version__}: claims of Zhang et al. 2025")
     for col in ("claim", "check", "role", "paper", "tfalab", "unit", "tol.", "status"):
         table.add_column(col)
@@ -146,6 +154,15 @@ def simulate() -> None:
     """Simulate cells: symmetric and full."""
 
 
+def _names(text: str, option: str, what: str) -> list[str]:
+    """A comma-separated list of names, none of them empty."""
+    items = [x.strip() for x in text.split(",")]
+    if not all(items):
+        raise ParameterError(f"{option} {text!r}: an empty name; give a comma-separated list "
+                             f"of {what} names")
+    return items
+
+
 _FORCE = click.option("--force", is_flag=True,
                       help="Replace output files that exist (never done without it).")
 
@@ -154,16 +171,16 @@ class _Stop:
     interrupted = False
 
 
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def _interruptible() -> Iterator[_Stop]:
     """SIGTERM behaves as Ctrl-C (SIGINT) while the work runs: the work stops at its next
     step and returns what it computed; an interrupt that escapes it is recorded."""
     stop = _Stop()
-
-    def to_interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, to_interrupt)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         yield stop
     except KeyboardInterrupt:
@@ -364,10 +381,10 @@ def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
     """
     from tfalab.cell.experiments import DEFAULT_RAMP, ccd_map
 
-    anodes = [a.strip() for a in anode.split(",") if a.strip()]
-    if not anodes:
-        raise ParameterError(f"--anode {anode!r}: name at least one anode (tfa, li or a TOML "
-                             f"file)")
+    anodes = _names(anode, "--anode", "anode (tfa, li or a TOML file)")
+    if protocol is not None and not protocol.strip():
+        raise ParameterError("--protocol '': give a CCD ramp, or leave the option out for "
+                             "tfalab's default ramp")
     pressures = _pressures(pressure)
     csv, png = output_paths(out, [".csv", ".png"], force)
     with _interruptible() as stop:
@@ -395,7 +412,8 @@ def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
 
 
 @cli.command()
-@click.option("--passes", default=2, show_default=True, help="Rounds of the fitting sequence.")
+@click.option("--passes", default=2, show_default=True, type=click.IntRange(1, 100),
+              help="Rounds of the fitting sequence.")
 @click.option("--write", "write", default=None, metavar="PATH",
               type=click.Path(exists=True, dir_okay=False, writable=True),
               help="Also write the values into the parameters file PATH (a copy of "
@@ -640,7 +658,7 @@ def validate(out: str, lab: str | None, measurements: str | None) -> None:
 
     from tfalab.literature.suite import figure, run_suite, summary
 
-    labs = [x.strip() for x in lab.split(",")] if lab else None
+    labs = _names(lab, "--lab", "build or laboratory") if lab is not None else None
     console = Console()
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -757,7 +775,7 @@ def sweep_cmd(spec: str, out: str, scheduler: str | None, workers: int | None,
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Study directory: OUT/optuna.db (resumed if it exists), results.parquet, "
                    "pareto.csv, pareto.png, best.toml.")
-@click.option("--trials", type=click.IntRange(min=0), default=None,
+@click.option("--trials", type=click.IntRange(min=1), default=None,
               help="Total trials of the study (default: the spec's); a rerun runs the rest.")
 @click.option("--scheduler", default=None,
               help="Address of a running Dask scheduler (default: a local cluster).")

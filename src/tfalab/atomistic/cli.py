@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,7 +21,16 @@ _WORKDIR = click.option("--workdir", type=click.Path(file_okay=False, path_type=
 _CALC = click.option("--calculator", default="chgnet", show_default=True,
                      help="Interatomic potential (only 'chgnet' from the command line; pass "
                           "any ASE calculator from Python).")
-_FMAX = click.option("--fmax", default=0.05, show_default=True,
+def _finite(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Refuse NaN and inf (click's FloatRange lets NaN through)."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        raise click.BadParameter(f"{value!r} is not a finite number")
+    return value
+
+
+_FMAX = click.option("--fmax", default=0.05, show_default=True, callback=_finite,
                      type=click.FloatRange(min=0.0, min_open=True, max=10.0),
                      help="Relaxation threshold on the largest force, eV/Å.")
 
@@ -61,7 +71,7 @@ def atomistic() -> None:
                                       "Li3N, LiF, Li2O, LiMg, LiAl.")
 @click.option("--max-sites", default=4, show_default=True, type=click.IntRange(1, 1000),
               help="Sites tried per surface.")
-@click.option("--thickness", default=7.0, show_default=True,
+@click.option("--thickness", default=7.0, show_default=True, callback=_finite,
               type=click.FloatRange(min=1.0, max=100.0), help="Minimum slab thickness, Å.")
 @_FMAX
 @_CALC
@@ -106,11 +116,13 @@ def adsorption(surfaces: tuple[str, ...], max_sites: int, thickness: float, fmax
 @atomistic.command()
 @click.argument("structure", default="LiBx")
 @click.option("--temperature", default=300.0, show_default=True,
-              type=click.FloatRange(min=0.0, min_open=True, max=5000.0), help="Temperature, K.")
+              type=click.FloatRange(min=0.0, min_open=True, max=5000.0), callback=_finite,
+              help="Temperature, K.")
 @click.option("--steps", default=1000, show_default=True, type=click.IntRange(1, 10_000_000),
               help="Total MD steps.")
 @click.option("--timestep", default=2.0, show_default=True,
-              type=click.FloatRange(min=0.0, min_open=True, max=20.0), help="Time step, fs.")
+              type=click.FloatRange(min=0.0, min_open=True, max=20.0), callback=_finite,
+              help="Time step, fs.")
 @click.option("--supercell", nargs=3, type=int, default=None,
               help="Repetitions a b c (default: every width >= 7 Å).")
 @click.option("--thermostat", type=click.Choice(["langevin", "nose-hoover"]),

@@ -346,7 +346,11 @@ def _read(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
     text = str(name_or_path)
     path = Path(text)
     if text.endswith(".toml") or path.exists():
-        return read_toml(path, "build file", BuildError), str(path)
+        raw = read_toml(path, "build file", BuildError)
+        if not raw:
+            raise BuildError(f"build file {text!r} is empty; give a [build] table or "
+                             f"[overrides] (docs/cell-model.md, 'Parameter layers')")
+        return raw, str(path)
     res = builds_folder().joinpath(f"{text}.toml")
     if not res.is_file():
         raise BuildError(f"unknown build {text!r}; named builds: {', '.join(available_builds())}"

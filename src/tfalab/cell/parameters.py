@@ -254,6 +254,10 @@ def load_anode_file(path: str | Path) -> CompositeAnode:
     """
     raw = read_toml(path, "anode file")
     raw = raw.get("anode", raw)
+    if not isinstance(raw, dict) or not set(raw) - {"name", "description"}:
+        raise ParameterError(f"anode file {str(path)!r} sets no anode value; give at least one "
+                             f"of skeleton, free_li, thickness, porosity, collapse_fraction "
+                             f"(under [anode] or at the top)")
     allowed = {"skeleton", "free_li", "thickness", "porosity", "collapse_fraction"}
     unknown = set(raw) - allowed - {"name", "description"}
     if unknown:

@@ -52,8 +52,17 @@ def make_client(scheduler: str | None, workers: int | None) -> Any:
     ``workers`` single-threaded worker processes (default: one per core)."""
     from dask.distributed import Client, LocalCluster
 
-    if scheduler:
-        return Client(scheduler)
+    from tfalab.errors import ParameterError
+
+    if scheduler is not None:
+        if not str(scheduler).strip():
+            raise ParameterError("scheduler '': give a Dask scheduler address such as "
+                                 "'tcp://host:8786', or leave it out for a local cluster")
+        try:
+            return Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ParameterError(f"cannot reach the Dask scheduler {scheduler!r}: "
+                                 f"{type(exc).__name__}: {exc}") from None
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                            dashboard_address=":0", silence_logs=40)
@@ -107,6 +116,11 @@ def run_sweep(spec: SweepSpec | dict[str, Any] | str | Path, out: str | Path, *,
     (3, 320)
     """
     start = time.perf_counter()
+    if scheduler is not None and not str(scheduler).strip():
+        from tfalab.errors import ParameterError
+
+        raise ParameterError("scheduler '': give a Dask scheduler address such as "
+                             "'tcp://host:8786', or leave it out for a local cluster")
     if isinstance(spec, str | Path):
         spec = SweepSpec.read(spec)
     elif isinstance(spec, dict):
