@@ -216,3 +216,23 @@ def test_an_interrupted_reproduce_keeps_its_finished_claims(tmp_path: Path) -> N
     assert proc.returncode == 130 and time.time() - start < 5.0, err
     assert "claims.json" in err and "Traceback" not in err
     assert json.loads(claims.read_text())  # the finished claims are kept
+
+
+@pytest.mark.slow
+def test_an_interrupted_calibration_reports_what_it_fitted(tmp_path: Path) -> None:
+    import json
+
+    err_path = tmp_path / "err.txt"
+    with err_path.open("w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "tfalab.cli", "calibrate",
+                                 "--no-progress"], cwd=tmp_path, stdout=subprocess.PIPE,
+                                stderr=err, text=True)
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None and " = " not in err_path.read_text():
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    report = json.loads(out)
+    assert report["interrupted"] and report["fitted so far"]
+    assert "Traceback" not in err_path.read_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -437,7 +438,13 @@ def calibrate(passes: int, write: str | None, full: bool, progress: bool | None)
     total = full_calibration.STEPS if full else cell_calibration.steps(passes)
     with tqdm(total=total, desc="calibrate", unit="fit", file=sys.stderr,
               disable=not show) as bar:
+        fitted: dict[str, float] = {}
+
         def log(message: str) -> None:
+            m = re.match(r"\s*([\w.]+) = ([-+0-9.eE]+)", message)
+            if m:
+                with contextlib.suppress(ValueError):
+                    fitted[m.group(1)] = float(m.group(2))
             if show:
                 bar.write(message, file=sys.stderr)
             else:
@@ -449,10 +456,19 @@ def calibrate(passes: int, write: str | None, full: bool, progress: bool | None)
             bar.set_postfix_str(message.split(" = ")[0].strip(), refresh=False)
             bar.update(1)
 
-        if full:
-            values = full_calibration.calibrate(log=log, write=write, progress=step)
-        else:
-            values = cell_calibration.calibrate(passes=passes, log=log, progress=step)
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            if full:
+                values = full_calibration.calibrate(log=log, write=write, progress=step)
+            else:
+                values = cell_calibration.calibrate(passes=passes, log=log, progress=step)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: report what was fitted
+            click.echo(json.dumps({"interrupted": True, "fitted so far": fitted}, indent=2))
+            click.echo("tfalab: interrupted; the values fitted so far are above (nothing was "
+                       "written)", err=True)
+            sys.exit(130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     click.echo(json.dumps(values, indent=2))
     if write and full:
         click.echo(f"wrote {write}")
