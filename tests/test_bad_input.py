@@ -236,3 +236,14 @@ def test_an_interrupted_calibration_reports_what_it_fitted(tmp_path: Path) -> No
     report = json.loads(out)
     assert report["interrupted"] and report["fitted so far"]
     assert "Traceback" not in err_path.read_text()
+
+
+def test_an_out_that_cannot_be_created_fails_before_the_simulation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even as root: a folder under /proc cannot be made."""
+    import tfalab.cell.simulate as sim
+
+    ran = []
+    monkeypatch.setattr(sim, "run", lambda *a, **k: ran.append(1))
+    code, msg = _run(["simulate", "symmetric", *QUICK, "--out", "/proc/tfalab-nope/run"])
+    assert code == 2 and "/proc" in msg and not ran
