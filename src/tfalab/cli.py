@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tfalab import __version__
-from tfalab.errors import ParameterError, SimulationError, TfalabError
+from tfalab.errors import Interrupted, ParameterError, SimulationError, TfalabError
 from tfalab.outputs import atomic_write, output_paths
 
 
@@ -247,6 +247,11 @@ def simulate_symmetric_cmd(anode: str, build: str, relative_density: str | None,
         except SimulationError as exc:
             _save_partial(exc, parquet)
             raise
+        except Interrupted as exc:  # the partial run, termination "interrupted"
+            if exc.partial is None:
+                raise
+            res = exc.partial
+            stop.interrupted = True
     path = atomic_write(parquet, res.celltest.save)
     atomic_write(png, lambda tmp: _voltage_plot(
         res.celltest, tmp, f"{anode}, {pressure}, {temperature}: {protocol}"))
@@ -298,6 +303,11 @@ def simulate_full_cmd(anode: str, build: str, cathode: str, loading: str | None,
         except SimulationError as exc:
             _save_partial(exc, parquet)
             raise
+        except Interrupted as exc:  # the partial run, termination "interrupted"
+            if exc.partial is None:
+                raise
+            res = exc.partial
+            stop.interrupted = True
     path = atomic_write(parquet, res.celltest.save)
     atomic_write(cycles_path, lambda tmp: res.cycles.to_csv(tmp, index=False))
     plt = _plt()

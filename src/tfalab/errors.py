@@ -64,3 +64,13 @@ class FitError(TfalabError, RuntimeError):
 class OutputError(TfalabError, ValueError):
     """An output path cannot be used: not a name, not writable, or it would overwrite a file
     (pass ``--force``). Raised before any work is done."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run; ``partial`` holds what it computed (a trace, a result
+    with termination ``"interrupted"``, or None). It is a KeyboardInterrupt, so callers that
+    do not keep partial results stop too."""
+
+    def __init__(self, partial: object | None = None) -> None:
+        super().__init__()
+        self.partial = partial

@@ -43,6 +43,7 @@ from tfalab.cell.full_parameters import (
 from tfalab.cell.parameters import make_anode
 from tfalab.cell.stepping import Built, Step, Trace, build, held, run_steps
 from tfalab.celltest import CellTest
+from tfalab.errors import Interrupted
 from tfalab.protocols import FullProtocol
 from tfalab.units import to_si
 
@@ -198,9 +199,14 @@ def run(config: FullConfig, solution: bool = False) -> FullResult:
         trace = held(built, next(steps), config.points_per_step, "Short circuit")
         trace.steps.clear()
     else:
-        trace = run_steps(built, steps, config.points_per_step, partial,
-                          terminal=lambda event: "Short circuit" in event,
-                          keep_solution=solution)
+        try:
+            trace = run_steps(built, steps, config.points_per_step, partial,
+                              terminal=lambda event: "Short circuit" in event,
+                              keep_solution=solution)
+        except Interrupted as exc:  # hand on the partial run as a result
+            if not isinstance(exc.partial, Trace) or not exc.partial:
+                raise
+            raise Interrupted(_result(config, params, exc.partial, "interrupted")) from None
     result = _result(config, params, trace, trace.termination)
     result.solution = trace.solution
     return result

@@ -29,7 +29,7 @@ from tfalab.cell.parameters import make_anode, symmetric_parameters
 from tfalab.cell.stepping import Built, Trace, build, held, iter_steps, run_steps
 from tfalab.cell.symmetric import SymmetricCell
 from tfalab.celltest import CellTest
-from tfalab.errors import ParameterError
+from tfalab.errors import Interrupted, ParameterError
 from tfalab.protocols import make_protocol
 from tfalab.units import to_si
 
@@ -167,8 +167,17 @@ def run(config: SymmetricConfig, solution: bool = False) -> SymmetricResult:
     if _shorted_at_assembly(params):  # Li already spans the pellet: a shunt, nothing moves
         trace = held(built, next(steps), config.points_per_step, "Short circuit")
     else:
-        trace = run_steps(built, steps, config.points_per_step, partial,
-                          hold_after=("Short circuit",), keep_solution=solution)
+        try:
+            trace = run_steps(built, steps, config.points_per_step, partial,
+                              hold_after=("Short circuit",), keep_solution=solution)
+        except Interrupted as exc:  # hand on the partial run as a result
+            if not isinstance(exc.partial, Trace) or not exc.partial:
+                raise
+            raise Interrupted(_result(config, params, exc.partial)) from None
+    return _result(config, params, trace)
+
+
+def _result(config: SymmetricConfig, params: dict[str, Any], trace: Trace) -> SymmetricResult:
     frame = _frame(trace)
     frame["Ambient Temperature / degC"] = params["Ambient temperature [K]"] - 273.15
     termination = trace.termination

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pybamm
 
-from tfalab.errors import SimulationError
+from tfalab.errors import Interrupted, SimulationError
 
 
 @dataclass
@@ -161,8 +161,9 @@ def run_steps(built: Built, steps: Iterable[Step], points_per_step: int,
 
     Returns
     -------
-    Trace, with ``termination`` "completed", the terminal event's name, or "interrupted"
-    (Ctrl-C or SIGTERM: the steps integrated so far are kept).
+    Trace, with ``termination`` "completed" or the terminal event's name. Ctrl-C or SIGTERM
+    raises :class:`~tfalab.errors.Interrupted` (a KeyboardInterrupt) whose ``partial`` is the
+    trace so far, with termination "interrupted".
     """
     trace = Trace(built)
     prev = None
@@ -171,10 +172,11 @@ def run_steps(built: Built, steps: Iterable[Step], points_per_step: int,
     try:
         _integrate(built, steps, points_per_step, partial, terminal, hold_after, keep_solution,
                    trace, prev)
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what was integrated
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: hand on what was integrated
         n = min(len(trace.ts), len(trace.ys), len(trace.us), len(trace.labels))
         del trace.ts[n:], trace.ys[n:], trace.us[n:], trace.labels[n:]
         trace.termination = "interrupted"
+        raise Interrupted(trace) from None
     finally:
         pybamm.logger.setLevel(level)
     return trace
