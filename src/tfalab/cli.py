@@ -168,28 +168,37 @@ _FORCE = click.option("--force", is_flag=True,
                       help="Replace output files that exist (never done without it).")
 
 
-class _Stop:
-    interrupted = False
-
-
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
-def _interruptible() -> Iterator[_Stop]:
-    """SIGTERM behaves as Ctrl-C (SIGINT) while the work runs: the work stops at its next
-    step and returns what it computed; an interrupt that escapes it is recorded."""
-    stop = _Stop()
+def _interruptible() -> Iterator[None]:
+    """SIGTERM behaves as Ctrl-C (SIGINT) while the work runs; an interrupt that escapes the
+    work (nothing kept) ends the command with exit code 130."""
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        yield stop
+        yield
     except KeyboardInterrupt:
-        stop.interrupted = True
         click.echo("tfalab: interrupted before anything could be written", err=True)
         sys.exit(130)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _keeping_partial(run: Any, parquet: Path) -> Any:
+    """``run()`` a simulation; its partial CellTest is written to ``parquet`` on a solver
+    failure, and an interrupted run comes back as its result (termination "interrupted")."""
+    with _interruptible():
+        try:
+            return run()
+        except SimulationError as exc:
+            _save_partial(exc, parquet)
+            raise
+        except Interrupted as exc:
+            if exc.partial is None:
+                raise
+            return exc.partial
 
 
 def _interrupted(path: Path) -> None:
@@ -239,23 +248,13 @@ def simulate_symmetric_cmd(anode: str, build: str, relative_density: str | None,
     from tfalab.cell.simulate import simulate_symmetric
 
     parquet, png = output_paths(out, [".parquet", ".png"], force)
-    with _interruptible() as stop:
-        try:
-            res = simulate_symmetric(anode, protocol=protocol, pressure=pressure,
-                                     temperature=temperature, points_per_step=points,
-                                     build=build, relative_density=relative_density)
-        except SimulationError as exc:
-            _save_partial(exc, parquet)
-            raise
-        except Interrupted as exc:  # the partial run, termination "interrupted"
-            if exc.partial is None:
-                raise
-            res = exc.partial
-            stop.interrupted = True
+    res = _keeping_partial(lambda: simulate_symmetric(
+        anode, protocol=protocol, pressure=pressure, temperature=temperature,
+        points_per_step=points, build=build, relative_density=relative_density), parquet)
     path = atomic_write(parquet, res.celltest.save)
     atomic_write(png, lambda tmp: _voltage_plot(
         res.celltest, tmp, f"{anode}, {pressure}, {temperature}: {protocol}"))
-    if stop.interrupted or res.termination == "interrupted":
+    if res.termination == "interrupted":
         _interrupted(path)
     flowing = bool(np.any(res.celltest.current != 0))  # a rest protocol has no cycles
     t_fail = time_to_failure(res.celltest) if flowing else float("nan")
@@ -296,18 +295,8 @@ def simulate_full_cmd(anode: str, build: str, cathode: str, loading: str | None,
     from tfalab.cell.full_simulate import simulate_full
 
     parquet, cycles_path, png = output_paths(out, [".parquet", "_cycles.csv", ".png"], force)
-    with _interruptible() as stop:
-        try:
-            res = simulate_full(anode, cathode, loading, protocol, pressure, temperature,
-                                build=build)
-        except SimulationError as exc:
-            _save_partial(exc, parquet)
-            raise
-        except Interrupted as exc:  # the partial run, termination "interrupted"
-            if exc.partial is None:
-                raise
-            res = exc.partial
-            stop.interrupted = True
+    res = _keeping_partial(lambda: simulate_full(anode, cathode, loading, protocol, pressure,
+                                                 temperature, build=build), parquet)
     path = atomic_write(parquet, res.celltest.save)
     atomic_write(cycles_path, lambda tmp: res.cycles.to_csv(tmp, index=False))
     plt = _plt()
@@ -319,7 +308,7 @@ def simulate_full_cmd(anode: str, build: str, cathode: str, loading: str | None,
     fig.tight_layout()
     atomic_write(png, lambda tmp: fig.savefig(tmp, dpi=120))
     plt.close(fig)
-    if stop.interrupted or res.termination == "interrupted":
+    if res.termination == "interrupted":
         _interrupted(path)
     c = res.cycles
     info = {"termination": res.termination, "cycles": len(c),
@@ -398,7 +387,7 @@ def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
                              "tfalab's default ramp")
     pressures = _pressures(pressure)
     csv, png = output_paths(out, [".csv", ".png"], force)
-    with _interruptible() as stop:
+    with _interruptible():
         table = ccd_map(anodes, pressures, temperature, protocol or DEFAULT_RAMP,
                         build=build, relative_density=relative_density)
     atomic_write(csv, lambda tmp: table.to_csv(tmp, index=False))
@@ -418,7 +407,7 @@ def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
                      str(r.mode) if r.failed else "none in ramp")
     Console().print(rich)
     Console().print(f"wrote {csv} and {png}")
-    if stop.interrupted or table.attrs.get("interrupted"):
+    if table.attrs.get("interrupted"):
         _interrupted(csv)
 
 
