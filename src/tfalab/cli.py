@@ -901,6 +901,57 @@ def sweep_plot_cmd(directory: str, kind: str, x: str | None, y: str | None,
     click.echo(f"wrote {path}")
 
 
+@cli.command("explore")
+@click.option("--port", type=click.IntRange(0, 65535), default=5006, show_default=True,
+              help="Port (0: any free port).")
+@click.option("--address", default="127.0.0.1", show_default=True,
+              help="Address to bind; anything but 127.0.0.1/localhost serves other machines.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@click.option("--upload-limit", default="200 MB", show_default=True,
+              help="Largest file the Lab data view accepts.")
+@click.option("--time-limit", default="120 s", show_default=True,
+              help="Longest simulation or map a page may run.")
+@click.option("--sweeps", multiple=True, type=click.Path(exists=True),
+              help="A sweep store (tfalab sweep --out DIR) for the Maps view; repeatable.")
+@click.option("--no-paper", is_flag=True,
+              help="Do not draw the seed paper's measured points in the Cell view.")
+def explore_cmd(port: int, address: str, no_browser: bool, upload_limit: str, time_limit: str,
+                sweeps: tuple[str, ...], no_paper: bool) -> None:
+    """Open the design explorer in the browser: Design, Cell, Maps and Lab data views.
+
+    Example: tfalab explore --port 5006
+    """
+    from tfalab.explore import Settings, serve
+    from tfalab.units import quantity, to_si
+
+    q = quantity(upload_limit, "upload_limit")
+    try:
+        limit = int(q.to("byte").magnitude)
+    except Exception as exc:
+        raise ParameterError(f"--upload-limit: {upload_limit!r} is not a size such as "
+                             "'200 MB'") from exc
+    references = None
+    if not no_paper:
+        from tfalab.paper.explore_points import reference_points as references
+    settings = Settings(upload_limit=limit, time_limit=to_si(time_limit, "time", "time_limit"),
+                        sweeps=tuple(sweeps), references=references)
+    if address not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: serving on {address}: other machines can reach this explorer",
+                   err=True)
+
+    def ready(url: str) -> None:
+        click.echo(f"tfalab explore: {url}  (Ctrl-C to stop)", err=False)
+        sys.stdout.flush()
+
+    try:
+        serve(settings, port=port, address=address, show=not no_browser, on_ready=ready)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    except OSError as exc:
+        raise ParameterError(f"cannot serve on {address}:{port}: {exc.strerror or exc}") \
+            from None
+
+
 def main() -> None:
     """Entry point: tfalab errors become a one-line message and exit code 2."""
     try:

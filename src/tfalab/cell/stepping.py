@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,11 +184,36 @@ def run_steps(built: Built, steps: Iterable[Step], points_per_step: int,
     return trace
 
 
+#: called with the simulated time (s) at the end of each step (:func:`progress_to`)
+_PROGRESS: ContextVar[Callable[[float], None] | None] = ContextVar("tfalab_progress",
+                                                                   default=None)
+
+
+@contextmanager
+def progress_to(callback: Callable[[float], None]) -> Iterator[None]:
+    """Report the simulated time (s) to ``callback`` after every protocol step of any
+    simulation run inside the ``with`` block (a progress bar, a web page).
+
+    >>> from tfalab.cell import simulate_symmetric
+    >>> seen = []
+    >>> with progress_to(seen.append):
+    ...     _ = simulate_symmetric("tfa", "cycle 1 mA/cm2 1 mAh/cm2 for 4 h")
+    >>> len(seen), round(seen[-1] / 3600)
+    (4, 4)
+    """
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
 def _integrate(built: Built, steps: Iterable[Step], points_per_step: int,
                partial: Callable[[Trace], Any], terminal: Callable[[str], bool],
                hold_after: tuple[str, ...], keep_solution: bool, trace: Trace,
                prev: Any) -> None:
     """The step loop of :func:`run_steps` (fills ``trace``)."""
+    progress = _PROGRESS.get()
     for step in steps:
         dt = float(step.duration)
         t_interp = np.linspace(0.0, dt, points_per_step + 1)
@@ -215,6 +242,8 @@ def _integrate(built: Built, steps: Iterable[Step], points_per_step: int,
             trace.solution = sol
         event = _event(last)
         trace.steps.append((step.index, step.cycle, float(t_k[0]), float(t_k[-1]), event))
+        if progress is not None:
+            progress(float(t_k[-1]))
         if event and terminal(event):
             trace.termination = event
             if event in hold_after and t_k[-1] < t_k[0] + dt:

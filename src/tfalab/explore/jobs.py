@@ -1,0 +1,179 @@
+"""Long computations for a web page, each in its own child process: progress, cancel and a
+time limit, without blocking the server or any other browser session.
+
+A :class:`Job` runs one function of :mod:`tfalab.explore.tasks` in a process forked from a
+fork server that has already imported tfalab and PyBaMM (so a job starts in milliseconds).
+The page polls :meth:`Job.poll`; :meth:`Job.cancel` and the time limit send SIGTERM, on which
+the step loop stops at its next step and hands back the part simulated so far (termination
+``"interrupted"``); a process that does not answer within 2 s is killed. Errors come back as
+one-line messages, never as tracebacks.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+#: jobs that may run at once on one server (all sessions together)
+MAX_JOBS = max(2, os.cpu_count() or 2)
+
+_CTX: Any = None
+_LOCK = threading.Lock()
+_RUNNING: set[Job] = set()
+
+
+def _context() -> Any:
+    global _CTX
+    if _CTX is None:
+        methods = mp.get_all_start_methods()
+        if "forkserver" in methods:
+            _CTX = mp.get_context("forkserver")
+            _CTX.set_forkserver_preload(["tfalab.explore.tasks"])
+        else:  # pragma: no cover - macOS/Windows fall back to spawn
+            _CTX = mp.get_context("spawn")
+    return _CTX
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _child(conn: Any, task: str, kwargs: dict[str, Any]) -> None:
+    """The child process: run ``task`` and send ("progress", x), then one of ("result", r),
+    ("partial", r) or ("error", message)."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C of the server is the parent's
+    from tfalab.errors import Interrupted, TfalabError
+    from tfalab.explore import tasks
+
+    def report(fraction: float) -> None:
+        conn.send(("progress", float(fraction)))
+
+    try:
+        conn.send(("result", tasks.TASKS[task](report, **kwargs)))
+    except Interrupted as exc:
+        conn.send(("partial", tasks.partial_result(exc.partial)))
+    except KeyboardInterrupt:
+        conn.send(("partial", None))
+    except TfalabError as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    except Exception as exc:  # a bug or a solver failure outside tfalab's checks
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+class BusyError(RuntimeError):
+    """The server already runs :data:`MAX_JOBS` jobs."""
+
+
+class Job:
+    """One task in a child process.
+
+    ``state`` is "running", "done", "failed", "cancelled" or "timed out"; ``progress`` in
+    [0, 1]; ``result`` the task's result (or the partial result of a stopped run, or None);
+    ``message`` a one-line account of how it ended.
+    """
+
+    def __init__(self, task: str, kwargs: dict[str, Any], time_limit: float) -> None:
+        with _LOCK:
+            alive = {j for j in _RUNNING if j.state == "running"}
+            _RUNNING.intersection_update(alive)
+            if len(alive) >= MAX_JOBS:
+                raise BusyError(
+                    f"the server already runs {len(alive)} computations (the most "
+                    f"at once is {MAX_JOBS}); try again when one finishes"
+                )
+            ctx = _context()
+            self._conn, child = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_child, args=(child, task, kwargs), daemon=True)
+            self._proc.start()
+            child.close()
+            _RUNNING.add(self)
+        self.task = task
+        self.time_limit = float(time_limit)
+        self.started = time.monotonic()
+        self.state = "running"
+        self.progress = 0.0
+        self.result: Any = None
+        self.message = ""
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def _drain(self, timeout: float = 0.0) -> None:
+        while self._conn.poll(timeout):
+            try:
+                kind, value = self._conn.recv()
+            except (EOFError, OSError):
+                return
+            timeout = 0.0
+            if kind == "progress":
+                self.progress = max(self.progress, min(value, 1.0))
+            elif kind == "result":
+                self.result, self.progress = value, 1.0
+                if self.state == "running":
+                    self.state, self.message = "done", "finished"
+            elif kind == "partial":
+                self.result = value
+                if self.state == "running":
+                    self.state, self.message = "cancelled", "stopped"
+            elif kind == "error":
+                self.state, self.message = "failed", value
+
+    def poll(self) -> bool:
+        """Collect what the child sent; enforce the time limit. True while it runs."""
+        if self.state != "running":
+            return False
+        self._drain()
+        if self.state == "running" and self.elapsed > self.time_limit:
+            self._stop("timed out", f"stopped at the time limit of {self.time_limit:g} s")
+        elif self.state == "running" and not self._proc.is_alive():
+            self._drain(0.2)
+            if self.state == "running":
+                self.state = "failed"
+                self.message = (
+                    f"the computation ended without a result (exit code {self._proc.exitcode})"
+                )
+        if self.state != "running":
+            self._close()
+        return self.state == "running"
+
+    def cancel(self) -> None:
+        """Stop the job, keeping the part computed so far as ``result`` where there is one."""
+        if self.state == "running":
+            self._stop("cancelled", "cancelled")
+            self._close()
+
+    def _stop(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+        if self._proc.is_alive():
+            self._proc.terminate()  # SIGTERM: the step loop hands back its partial run
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            self._drain(0.05)
+            if not self._proc.is_alive() and not self._conn.poll():
+                break
+        if self._proc.is_alive():
+            self._proc.kill()
+        self.state, self.message = state, message  # _drain may have set "cancelled"
+
+    def _close(self) -> None:
+        self._proc.join(0.5)
+        self._conn.close()
+        with _LOCK:
+            _RUNNING.discard(self)
+
+
+def warm() -> None:
+    """Start the fork server (importing tfalab's models) now, so the first job starts fast."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        threading.Thread(target=forkserver.ensure_running, daemon=True).start()
