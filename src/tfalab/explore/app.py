@@ -104,7 +104,8 @@ def serve(
     settings = settings or Settings()
     pn.extension(notifications=True)
     pn.config.exception_handler = _exception_handler
-    pn.config.nthreads = 4  # callbacks of one session never block another
+    # callbacks stay on the server's event loop (Bokeh models are not thread-safe); all
+    # long work (simulations, maps, reading uploads) runs in child processes (jobs)
     jobs.warm()
     origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *allow_origin]
     max_message = max(20 * 2**20, 2 * min(settings.upload_limit, 10_000_000) + 2**20)

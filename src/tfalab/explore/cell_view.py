@@ -246,7 +246,7 @@ class CellView:
             self._callback.stop()
             self._callback = None
         self.run.disabled, self.cancel.disabled = False, True
-        self.progress.visible = job.state != "done"
+        self.progress.visible = False
         if job.state == "failed":
             self.status.object = "Failed."
             self.messages.error(job.message)
@@ -255,8 +255,14 @@ class CellView:
             self._result = result
             self._draw()
             term = result.get("termination", "")
-            note = "" if job.state == "done" else f" ({job.message}; the part simulated so far)"
-            self.status.object = f"**Done** in {job.elapsed:.1f} s: termination *{term}*{note}."
+            if job.state == "done":
+                self.status.object = f"**Done** in {job.elapsed:.1f} s: termination *{term}*."
+            else:
+                hours = float(result["celltest"].data["Test Time / s"].iloc[-1]) / 3600
+                self.status.object = (
+                    f"**Stopped** ({job.message}) after {job.elapsed:.1f} s: "
+                    f"the part simulated so far ({hours:.4g} h) is shown."
+                )
         elif job.state in ("cancelled", "timed out"):
             self.status.object = f"{job.message.capitalize()}; nothing was simulated yet."
 

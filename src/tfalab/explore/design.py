@@ -12,7 +12,7 @@ import pandas as pd
 
 from tfalab.anode import MAH_CM2, CompositeAnode
 from tfalab.design import CellStack, Collector, make_cathode
-from tfalab.errors import ParameterError
+from tfalab.errors import CapacityError, ParameterError
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ class DesignInputs:
 
 
 def design_metrics(inputs: DesignInputs) -> dict[str, float | str]:
-    """The Design view's table.
+    """The Design view's table; ``note`` says why the strip columns are NaN (a strip past
+    the anode's free-Li inventory).
 
     >>> m = design_metrics(DesignInputs())
     >>> round(m["anode_capacity_mAh_cm2"], 1), m["limited_by"]
@@ -69,21 +70,32 @@ def design_metrics(inputs: DesignInputs) -> dict[str, float | str]:
     strip = inputs.strip_mAh_cm2
     if not (math.isfinite(strip) and strip >= 0):
         raise ParameterError(f"strip capacity must be >= 0 mAh/cm2, got {strip}")
-    after = anode.strip(f"{strip} mAh/cm2")
+    note = ""
+    try:
+        after = anode.strip(f"{strip} mAh/cm2")
+        strip_values = (
+            100 * after.utilisation,
+            100 * after.porosity,
+            after.thickness * 1e6,
+            (after.thickness - anode.thickness) * 1e6,
+        )
+    except CapacityError as exc:  # the rest of the design still stands
+        strip_values, note = (math.nan,) * 4, str(exc)
     return {
         "anode_capacity_mAh_cm2": anode.areal_capacity_mAh_cm2,
         "anode_specific_capacity_mAh_g": anode.specific_capacity_mAh_g,
         "cell_capacity_mAh_cm2": stack.cell_capacity / MAH_CM2,
         "li_utilisation_pct": 100 * stack.li_utilisation,
-        "strip_utilisation_pct": 100 * after.utilisation,
-        "porosity_after_strip_pct": 100 * after.porosity,
-        "thickness_after_strip_um": after.thickness * 1e6,
-        "thickness_change_um": (after.thickness - anode.thickness) * 1e6,
+        "strip_utilisation_pct": strip_values[0],
+        "porosity_after_strip_pct": strip_values[1],
+        "thickness_after_strip_um": strip_values[2],
+        "thickness_change_um": strip_values[3],
         "np_ratio": stack.np_ratio,
         "limited_by": stack.limited_by,
         "stack_thickness_um": sum(t for t, _ in stack.layers.values()) * 1e6,
         "specific_energy_Wh_kg": stack.specific_energy / 3600,
         "energy_density_Wh_L": stack.energy_density / 3.6e6,
+        "note": note,
     }
 
 

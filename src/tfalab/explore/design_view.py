@@ -143,7 +143,10 @@ class DesignView:
         inputs = self._read()
         self.free_li.disabled = self.porosity.disabled = inputs.bare
         metrics = design_metrics(inputs)  # raises a ParameterError naming the control
-        self.messages.clear()
+        if metrics["note"]:
+            self.messages.info(str(metrics["note"]))
+        else:
+            self.messages.clear()
         self.inputs, self.metrics = inputs, metrics
         rows = "".join(
             f'<tr><td>{html.escape(label)}</td><td style="text-align:right">'
@@ -168,6 +171,7 @@ class DesignView:
             [
                 {"quantity": LABELS[k][0], "key": k, "value": v, "unit": LABELS[k][1]}
                 for k, v in self.metrics.items()
+                if k in LABELS
             ]
         )
         curve = self.curve.assign(quantity="curve")
@@ -196,4 +200,4 @@ class DesignView:
 def _fmt(value: Any, digits: int) -> str:
     if isinstance(value, str):
         return html.escape(value)
-    return f"{value:.{digits}f}"
+    return "n/a" if not math.isfinite(value) else f"{value:.{digits}f}"

@@ -97,6 +97,7 @@ class Job:
         self.task = task
         self.time_limit = float(time_limit)
         self.started = time.monotonic()
+        self._ended: float | None = None
         self.state = "running"
         self.progress = 0.0
         self.result: Any = None
@@ -104,7 +105,8 @@ class Job:
 
     @property
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        """Seconds from the start to the end (or to now, while it runs)."""
+        return (self._ended or time.monotonic()) - self.started
 
     def _drain(self, timeout: float = 0.0) -> None:
         while self._conn.poll(timeout):
@@ -116,6 +118,7 @@ class Job:
             if kind == "progress":
                 self.progress = max(self.progress, min(value, 1.0))
             elif kind == "result":
+                self._ended = self._ended or time.monotonic()
                 self.result, self.progress = value, 1.0
                 if self.state == "running":
                     self.state, self.message = "done", "finished"
@@ -151,6 +154,7 @@ class Job:
             self._close()
 
     def _stop(self, state: str, message: str) -> None:
+        self._ended = time.monotonic()
         self.state, self.message = state, message
         if self._proc.is_alive():
             self._proc.terminate()  # SIGTERM: the step loop hands back its partial run
@@ -164,6 +168,7 @@ class Job:
         self.state, self.message = state, message  # _drain may have set "cancelled"
 
     def _close(self) -> None:
+        self._ended = self._ended or time.monotonic()
         self._proc.join(0.5)
         self._conn.close()
         with _LOCK:

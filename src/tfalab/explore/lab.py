@@ -39,6 +39,16 @@ class LabResult:
     notes: list[str] = field(default_factory=list)
 
 
+def safe_name(name: str) -> str:
+    """An uploaded file's name as the page shows it: letters, digits and ``._-()`` only,
+    at most 80 characters (the name is never used as a path).
+
+    >>> safe_name("../../etc/<b>passwd</b>.csv")
+    '.._.._etc__b_passwd__b_.csv'
+    """
+    return re.sub(r"[^A-Za-z0-9._()\- ]", "_", str(name))[:80] or "upload"
+
+
 def _suffix(name: str) -> str:
     suffix = Path(str(name)).suffix
     return suffix if _SUFFIX.match(suffix) else ""

@@ -4,6 +4,7 @@ simulation of the same test beside it."""
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
@@ -12,7 +13,7 @@ import panel as pn
 
 from tfalab.explore.figures import cycling_figure, eis_figure
 from tfalab.explore.jobs import Job
-from tfalab.explore.lab import LabResult, read_upload, same_test_protocol
+from tfalab.explore.lab import LabResult, safe_name, same_test_protocol
 from tfalab.explore.widgets import (
     Messages,
     code_box,
@@ -122,6 +123,7 @@ class LabView:
         self.kind.param.watch(guard(self._reanalyse), "value")
         self.simulate.on_click(guard(self._simulate))
         self._content: tuple[str, Any] | None = None
+        self._job_kind = ""
         self.panel = pn.Row(
             pn.Column(
                 self.upload,
@@ -163,7 +165,7 @@ class LabView:
             return
         name, content = list(value.items())[-1]
         self.upload.value = {}  # keep no copy in the widget
-        self._content = (name, content)
+        self._content = (safe_name(name), content)
         self._analyse()
 
     def _reanalyse(self, *_: Any) -> None:
@@ -179,10 +181,25 @@ class LabView:
         self.plot.objects = []
         self.summary.object = ""
         self.simulate.disabled = True
+        if self.job is not None and self.job.state == "running":
+            self.job.cancel()
         self.status.object = f"Reading *{name}*…"
-        result = read_upload(
-            name, content, self.kind.value, self.area.value, self.settings.upload_limit
+        self._job_kind = "read"
+        self.job = Job(
+            "lab",
+            {
+                "name": name,
+                "content": content,
+                "kind": self.kind.value,
+                "area": self.area.value,
+                "limit": self.settings.upload_limit,
+            },
+            self.settings.time_limit,
         )
+        self._watch()
+
+    def _show(self, result: LabResult) -> None:
+        name = result.name
         self.result = result
         meta = result.test.metadata if result.test is not None else {}
         if meta.get("pressure_Pa") is not None:
@@ -191,12 +208,13 @@ class LabView:
             self.temperature.value = float(meta["temperature_K"]) - 273.15
         self.simulate.disabled = not (result.kind == "cycling" and result.symmetric)
         rows = "".join(
-            f"<tr><td>{k}</td><td>{_fmt(v)}</td></tr>" for k, v in result.summary.items()
+            f"<tr><td>{html.escape(str(k))}</td><td>{_fmt(v)}</td></tr>"
+            for k, v in result.summary.items()
         )
-        notes = "".join(f"<li>{n}</li>" for n in result.notes)
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
         self.summary.object = (
             f"<h4>{'Cycling' if result.kind == 'cycling' else 'Impedance'}"
-            f': {name}</h4><table class="tfa-lab-table">{rows}</table>'
+            f': {html.escape(name)}</h4><table class="tfa-lab-table">{rows}</table>'
             + (f"<ul>{notes}</ul>" if notes else "")
         )
         self.status.object = f"**Analysed** *{name}*."
@@ -269,18 +287,33 @@ class LabView:
         )
         self.status.object = f"Simulating *{protocol}*…"
         self.simulate.disabled = True
-        self._callback = pn.state.add_periodic_callback(self._poll, period=250)
+        self._job_kind = "simulate"
+        self._watch()
+
+    def _watch(self) -> None:
+        if self._callback is None:
+            self._callback = pn.state.add_periodic_callback(self._poll, period=200)
 
     def _poll(self) -> None:
         job = self.job
         if job is None:
             return
         if job.poll():
-            self.status.object = f"Simulating… {100 * job.progress:.0f} %"
+            if self._job_kind == "simulate":
+                self.status.object = f"Simulating… {100 * job.progress:.0f} %"
             return
         if self._callback is not None:
             self._callback.stop()
             self._callback = None
+        if self._job_kind == "read":
+            if job.state == "done":
+                self._show(job.result)
+            else:
+                self.status.object = ""
+                self.messages.error(
+                    job.message if job.state == "failed" else f"reading the file {job.message}"
+                )
+            return
         self.simulate.disabled = False
         if job.result is not None:
             self.sim = job.result["celltest"]
@@ -295,8 +328,6 @@ class LabView:
 
 
 def _fmt(v: Any) -> str:
-    import html
-
     if isinstance(v, float):
         return "n/a" if not math.isfinite(v) else f"{v:.4g}"
     return html.escape(str(v))

@@ -73,6 +73,15 @@ def grid(report: Report, *, points: list[dict[str, Any]], kind: str) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def lab(
+    report: Report, *, name: str, content: bytes, kind: str, area: str | None, limit: int
+) -> Any:
+    """Read and analyse an uploaded file (:func:`tfalab.explore.lab.read_upload`)."""
+    from tfalab.explore.lab import read_upload
+
+    return read_upload(name, content, kind, area, limit)
+
+
 def partial_result(partial: Any) -> dict[str, Any] | None:
     """The part of an interrupted run that pickles to the page."""
     celltest = getattr(partial, "celltest", None)
@@ -86,4 +95,9 @@ def partial_result(partial: Any) -> dict[str, Any] | None:
     }
 
 
-TASKS: dict[str, Callable[..., Any]] = {"symmetric": symmetric, "full": full, "grid": grid}
+TASKS: dict[str, Callable[..., Any]] = {
+    "symmetric": symmetric,
+    "full": full,
+    "grid": grid,
+    "lab": lab,
+}
