@@ -202,20 +202,11 @@ class Protocol:
                                 f"{', '.join(sorted(Protocol._registry))}")
         if cls is not Protocol and target is not cls:
             raise ProtocolError(f"{cls.__name__}.from_dict got a {kind!r} protocol")
-        names = {f.name for f in fields(target)}  # type: ignore[arg-type]
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise ProtocolError(f"{kind} protocol: unknown field(s) {unknown}; "
-                                f"expected {sorted(names)}")
-        import inspect
+        # the shape first (field names, types, finite numbers; nested protocols of a
+        # sequence too), then the constructor converts units and checks ranges
+        from tfalab.schema import PROTOCOL_SCHEMAS, validate
 
-        required = [n for n, prm in inspect.signature(target.__init__).parameters.items()
-                    if n != "self" and prm.default is inspect.Parameter.empty
-                    and prm.kind in (prm.POSITIONAL_OR_KEYWORD, prm.KEYWORD_ONLY)]
-        missing = [n for n in required if n not in data]
-        if missing:
-            raise ProtocolError(f"{kind} protocol: missing field(s) {missing}; "
-                                f"expected {sorted(names)}")
+        validate(PROTOCOL_SCHEMAS[target.kind], data, f"{target.kind} protocol", ProtocolError)
         try:
             return target(**data)
         except TypeError as exc:  # a field of the wrong type that no check caught
@@ -749,6 +740,9 @@ class FullProtocol:
         if isinstance(text, FullProtocol):
             return text
         if isinstance(text, dict):
+            from tfalab.schema import FullProtocolSchema, validate
+
+            validate(FullProtocolSchema, text, "full-cell protocol", ProtocolError)
             return cls(tuple((float(c), int(n)) for c, n in text["blocks"]))
         s = str(text).strip().lower()
         m = re.fullmatch(rf"cycle\s+{_RATE}\s+(?:for\s+(\d+)\s+cycles?|x\s*(\d+))", s)

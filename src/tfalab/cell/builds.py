@@ -216,6 +216,11 @@ class Build:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Build:
+        """Rebuild a build from :meth:`to_dict` output; its shape is checked first
+        (:func:`tfalab.schema.build_dict_schema`), a :class:`BuildError` if it is wrong."""
+        from tfalab.schema import build_dict_schema, validate
+
+        validate(build_dict_schema(), d, "build dict", BuildError)
         try:
             values = {k: BuildValue(k, float(v["value"]), str(v["source"]), str(v["note"]),
                                     tuple(v["fitted_to"]), str(v["text"]))
@@ -364,7 +369,12 @@ def _load_named(name: str) -> Build:
 
 
 def _load(name_or_path: str | Path, depth: int = 0) -> Build:
+    from tfalab.schema import build_file_schema, validate
+
     raw, path = _read(name_or_path)
+    # the file's shape (tables, field names, types, finite numbers) before any value is read
+    validate(build_file_schema(), raw,
+             f"build file {path!r}" if path else f"build {str(name_or_path)!r}", BuildError)
     if depth > 5:
         raise BuildError(f"build {name_or_path!r}: 'base' chain too deep")
     base = raw.get("base")

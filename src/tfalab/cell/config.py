@@ -5,18 +5,34 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
-from typing import Any, Self
+from typing import Any, ClassVar, Self
+
+from tfalab.errors import ParameterError
 
 
 class SerialisableConfig:
     """Mixin for frozen dataclass configurations: JSON round trip and a stable cache key."""
+
+    #: the :mod:`tfalab.schema` function giving the schema of this configuration's dict
+    schema: ClassVar[str | None] = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Self:
-        return cls(**d)
+        """Rebuild a configuration from :meth:`to_dict` output; its shape (field names,
+        types, finite numbers, the protocol and build inside) is checked first
+        (:mod:`tfalab.schema`), a :class:`~tfalab.errors.ParameterError` if it is wrong."""
+        what = f"{cls.__name__} dict"
+        if cls.schema is not None:
+            from tfalab import schema
+
+            schema.validate(getattr(schema, cls.schema)(), d, what, ParameterError)
+        try:
+            return cls(**d)
+        except TypeError as exc:  # a config without a schema, given the wrong fields
+            raise ParameterError(f"{what}: {exc}") from None
 
     def key(self) -> str:
         """A stable hash of the configuration (for caching)."""

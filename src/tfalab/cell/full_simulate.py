@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,7 @@ COLUMNS = {
 class FullConfig(SerialisableConfig):
     """Everything that defines a full-cell run, SI (JSON round trip via to/from_dict)."""
 
+    schema: ClassVar[str] = "full_config_schema"  #: the shape of its dict (tfalab.schema)
     anode: dict[str, Any]
     cathode: str
     loading: float

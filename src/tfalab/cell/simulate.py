@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,7 @@ COLUMNS = {
 class SymmetricConfig(SerialisableConfig):
     """Everything that defines a symmetric-cell run, in SI (JSON round trip via to/from_dict)."""
 
+    schema: ClassVar[str] = "symmetric_config_schema"  #: the shape of its dict (tfalab.schema)
     anode: dict[str, Any]
     protocol: dict[str, Any]
     pressure: float = 20e6

@@ -77,7 +77,7 @@ import pandas as pd
 
 from tfalab.errors import ParameterError
 from tfalab.sweep.points import DESIGN_OUTPUTS, KIND_OUTPUTS, evaluate_point
-from tfalab.sweep.spec import FIELDS, KINDS, point_key
+from tfalab.sweep.spec import FIELDS, point_key
 from tfalab.sweep.store import Store
 from tfalab.units import from_si, to_si
 
@@ -191,24 +191,18 @@ class OptimizeSpec:
     def from_dict(cls, d: dict[str, Any]) -> OptimizeSpec:
         if not isinstance(d, dict):
             raise ParameterError(f"an optimize spec is a table, got {type(d).__name__}")
-        unknown = set(d) - {"optimize", "fixed", "space", "reference"}
-        if unknown:
-            raise ParameterError(f"unknown section(s) {sorted(unknown)} in the optimize spec; "
-                                 f"known: [optimize], [fixed], [space], [reference]")
-        head = dict(d.get("optimize", {}))
-        kind = head.pop("kind", None)
-        if kind not in KINDS:
-            raise ParameterError(f"[optimize] kind must be one of {', '.join(KINDS)}; "
-                                 f"got {kind!r}")
+        # the shape first: sections, keys, point field names, types, finite numbers
+        from tfalab.schema import optimize_spec_schema, validate
+
+        validate(optimize_spec_schema(), d, "optimize spec", ParameterError)
+        head = dict(d["optimize"])
+        kind = head.pop("kind")
         trials = head.pop("trials", DEFAULT_TRIALS)
         sampler = str(head.pop("sampler", "nsga2")).lower().replace("-", "")
         population = head.pop("population", None)
         seed = head.pop("seed", 0)
         objectives = head.pop("objectives", None)
-        constraints = head.pop("constraints", [])
-        if head:
-            raise ParameterError(f"unknown [optimize] key(s) {sorted(head)}; known: kind, "
-                                 f"trials, sampler, population, seed, objectives, constraints")
+        constraints = list(head.pop("constraints", []))
         _check_int(trials, "trials", 1)
         if population is not None:
             _check_int(population, "population", 2)
@@ -221,10 +215,6 @@ class OptimizeSpec:
         reference = d.get("reference")
         if not space_raw:
             raise ParameterError("an optimize spec needs a [space] of at least one input")
-        for name in [*fixed, *space_raw, *(reference or {})]:
-            if name not in FIELDS:
-                raise ParameterError(f"unknown point field {name!r}; known: "
-                                     f"{', '.join(FIELDS)}")
         both = set(fixed) & set(space_raw)
         if both:
             raise ParameterError(f"field(s) {sorted(both)} are both fixed and in [space]")
@@ -238,9 +228,6 @@ class OptimizeSpec:
                 raise ParameterError(f"objective {name!r}: direction must be 'maximize' or "
                                      f"'minimize', got {direction!r}")
             objs[name] = dirn
-        if not isinstance(constraints, list):
-            raise ParameterError("[optimize] constraints must be a list of strings, e.g. "
-                                 '["ccd_mA_cm2 >= 3", "pressure <= 5 MPa"]')
         params = {name: _param(name, rng) for name, rng in space_raw.items()}
         outs: list[Constraint] = []
         for text in constraints:
@@ -273,9 +260,12 @@ class OptimizeSpec:
     @classmethod
     def read(cls, path: str | Path) -> OptimizeSpec:
         """Read a TOML spec file (errors name the file)."""
+        from tfalab.schema import optimize_spec_schema, validate
         from tfalab.tomlfile import read_toml
 
-        return cls.from_dict(read_toml(Path(path), "optimize spec"))
+        data = read_toml(Path(path), "optimize spec")
+        validate(optimize_spec_schema(), data, f"optimize spec {str(path)!r}", ParameterError)
+        return cls.from_dict(data)
 
     def check_outputs(self) -> None:
         """Every output an objective or constraint names is one this kind computes."""

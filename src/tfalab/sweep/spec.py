@@ -85,28 +85,18 @@ class SweepSpec:
         """Build and check a spec from its TOML structure (see the module docstring)."""
         if not isinstance(d, dict):
             raise ParameterError(f"a sweep spec is a table, got {type(d).__name__}")
-        unknown = set(d) - {"sweep", "fixed", "axes", "points"}
-        if unknown:
-            raise ParameterError(f"unknown section(s) {sorted(unknown)} in the sweep spec; "
-                                 f"known: [sweep], [fixed], [axes], [[points]]")
-        head = dict(d.get("sweep", {}))
-        kind = head.pop("kind", None)
-        if kind not in KINDS:
-            raise ParameterError(f"[sweep] kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        # the shape first: sections, keys, point field names, types, finite numbers
+        from tfalab.schema import sweep_spec_schema, validate
+
+        validate(sweep_spec_schema(), d, "sweep spec", ParameterError)
+        head = dict(d["sweep"])
+        kind = head.pop("kind")
         sampling = head.pop("sampling", "list" if "points" in d and "axes" not in d else "grid")
-        if sampling not in SAMPLINGS:
-            raise ParameterError(f"[sweep] sampling must be one of {', '.join(SAMPLINGS)}; "
-                                 f"got {sampling!r}")
         samples = head.pop("samples", DEFAULT_SAMPLES)
         seed = head.pop("seed", 0)
         timeout = head.pop("timeout", None)
-        if head:
-            raise ParameterError(f"unknown [sweep] key(s) {sorted(head)}; known: kind, "
-                                 f"sampling, samples, seed, timeout")
-        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        if samples < 1:
             raise ParameterError(f"[sweep] samples must be a positive integer, got {samples!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ParameterError(f"[sweep] seed must be an integer, got {seed!r}")
         if timeout is not None:
             timeout = to_si(timeout, "time", "timeout") if isinstance(timeout, str) \
                 else float(timeout)
@@ -115,12 +105,6 @@ class SweepSpec:
         fixed = dict(d.get("fixed", {}))
         axes = dict(d.get("axes", {}))
         listed = d.get("points", [])
-        if not isinstance(listed, list) or not all(isinstance(p, dict) for p in listed):
-            raise ParameterError("[[points]] must be a list of tables")
-        for name in [*fixed, *axes, *(k for p in listed for k in p)]:
-            if name not in FIELDS:
-                raise ParameterError(f"unknown point field {name!r}; known: "
-                                     f"{', '.join(FIELDS)}")
         both = set(fixed) & set(axes)
         if both:
             raise ParameterError(f"field(s) {sorted(both)} are both fixed and an axis")
@@ -132,9 +116,12 @@ class SweepSpec:
     @classmethod
     def read(cls, path: str | Path) -> SweepSpec:
         """Read a TOML spec file (errors name the file)."""
+        from tfalab.schema import sweep_spec_schema, validate
         from tfalab.tomlfile import read_toml
 
-        return cls.from_dict(read_toml(Path(path), "sweep spec"))
+        data = read_toml(Path(path), "sweep spec")
+        validate(sweep_spec_schema(), data, f"sweep spec {str(path)!r}", ParameterError)
+        return cls.from_dict(data)
 
     def _check(self) -> None:
         if self.sampling == "grid":
