@@ -39,39 +39,41 @@ class CellView:
         self.settings = settings
         self.messages = Messages("cell")
         self.cell = pn.widgets.RadioButtonGroup(
-            name="Cell", options=["symmetric", "full"], value="symmetric", button_type="light"
+            label="Cell", options=["symmetric", "full"], value="symmetric", color="light"
         )
         self.anode = pn.widgets.Select(
-            name="Anode", options={"TFA (LiBx skeleton)": "tfa", "bare Li": "li"}, value="tfa"
+            label="Anode", options={"TFA (LiBx skeleton)": "tfa", "bare Li": "li"}, value="tfa"
         )
         builds = _builds()
         self.build = pn.widgets.Select(
-            name="Cell build", options=builds, value="Generic" if "Generic" in builds else builds[0]
+            label="Cell build",
+            options=builds,
+            value="Generic" if "Generic" in builds else builds[0],
         )
         self.pressure = pn.widgets.FloatInput(
-            css_classes=["tfa-pressure"], name="Stack pressure (MPa)", value=20.0, step=1.0
+            css_classes=["tfa-pressure"], label="Stack pressure (MPa)", value=20.0, step=1.0
         )
         self.temperature = pn.widgets.FloatInput(
-            css_classes=["tfa-temperature"], name="Temperature (°C)", value=80.0, step=5.0
+            css_classes=["tfa-temperature"], label="Temperature (°C)", value=80.0, step=5.0
         )
         self.protocol = pn.widgets.TextInput(
             css_classes=["tfa-protocol"],
-            name="Protocol (symmetric)",
+            label="Protocol (symmetric)",
             value="cycle 0.5 mA/cm2 2 mAh/cm2 for 6000 h",
         )
         self.cathode = pn.widgets.Select(
-            name="Cathode (full)", options=["fes2", "ncm"], value="fes2"
+            label="Cathode (full)", options=["fes2", "ncm"], value="fes2"
         )
         self.loading = pn.widgets.TextInput(
-            css_classes=["tfa-loading"], name="Cathode loading (full)", value="2.17 mg/cm2"
+            css_classes=["tfa-loading"], label="Cathode loading (full)", value="2.17 mg/cm2"
         )
         self.full_protocol = pn.widgets.TextInput(
-            css_classes=["tfa-full-protocol"], name="Protocol (full)", value="cycle 1C x 20"
+            css_classes=["tfa-full-protocol"], label="Protocol (full)", value="cycle 1C x 20"
         )
-        self.run = pn.widgets.Button(name="Run simulation", button_type="primary")
-        self.cancel = pn.widgets.Button(name="Cancel", button_type="warning", disabled=True)
+        self.run = pn.widgets.Button(label="Run simulation", color="primary")
+        self.cancel = pn.widgets.Button(label="Cancel", color="warning", disabled=True)
         self.progress = pn.indicators.Progress(
-            name="progress", value=0, max=100, sizing_mode="stretch_width", visible=False
+            label="progress", value=0, max=100, sizing_mode="stretch_width", visible=False
         )
         self.status = pn.pane.Markdown("", css_classes=["tfa-cell-status"])
         self.plot = pn.Column(sizing_mode="stretch_width", css_classes=["tfa-cell-plot"])

@@ -26,7 +26,7 @@ from tfalab.explore.widgets import Messages, code_box, code_markdown, exports, g
 
 def _slider(key: str, name: str, start: float, end: float, value: float, step: float) -> Any:
     return pn.widgets.EditableFloatSlider(
-        name=name,
+        label=name,
         start=start,
         end=end,
         value=value,
@@ -45,7 +45,7 @@ class DesignView:
         d = DesignInputs()
         self.messages = Messages("design")
         self.skeleton = pn.widgets.Select(
-            name="Skeleton",
+            label="Skeleton",
             options={"LiBx (TFA)": "LiBx", "none (bare Li)": "none"},
             value=d.skeleton,
             width=300,
@@ -54,11 +54,11 @@ class DesignView:
         self.thickness = _slider("thickness", "Anode thickness (µm)", 5, 500, d.thickness_um, 1)
         self.porosity = _slider("porosity", "Anode porosity (%)", 0, 50, d.porosity_pct, 0.1)
         self.cathode = pn.widgets.Select(
-            name="Cathode", options={"FeS2": "fes2", "NCM93": "ncm"}, value=d.cathode, width=300
+            label="Cathode", options={"FeS2": "fes2", "NCM93": "ncm"}, value=d.cathode, width=300
         )
         self.loading = _slider("loading", "Cathode loading", 0.5, 30, d.loading, 0.01)
         self.loading_unit = pn.widgets.Select(
-            name="Loading unit", options=["mg/cm2", "mAh/cm2"], value=d.loading_unit, width=300
+            label="Loading unit", options=["mg/cm2", "mAh/cm2"], value=d.loading_unit, width=300
         )
         self.separator = _slider("separator", "Separator (µm)", 5, 1500, d.separator_um, 1)
         self.strip = _slider("strip", "Strip (mAh/cm²)", 0, 30, d.strip_mAh_cm2, 0.1)

@@ -49,6 +49,7 @@ def _child(conn: Any, task: str, kwargs: dict[str, Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C of the server is the parent's
     from tfalab.errors import Interrupted, TfalabError
     from tfalab.explore import tasks
+    from tfalab.explore.text import describe
 
     def report(fraction: float) -> None:
         conn.send(("progress", float(fraction)))
@@ -60,9 +61,9 @@ def _child(conn: Any, task: str, kwargs: dict[str, Any]) -> None:
     except KeyboardInterrupt:
         conn.send(("partial", None))
     except TfalabError as exc:
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", f"{type(exc).__name__}: {describe(exc)}"))
     except Exception as exc:  # a bug or a solver failure outside tfalab's checks
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", describe(exc)))
     finally:
         conn.close()
 

@@ -207,10 +207,15 @@ def same_test_protocol(test: Any) -> str:
     if len(hc) < 1:
         raise UploadError("no half-cycles found in the file")
     j = float(np.median(np.abs(hc["mean_current_density"]))) / 10.0  # A/m2 -> mA/cm2
-    # each of a half-cycle's n samples stands for one sampling interval: n/(n - 1) of the
-    # charge integrated between its first and last sample
-    n = hc["n_points"].to_numpy(dtype=float)
-    charge = hc["charge"].to_numpy() * n / np.maximum(n - 1, 1)
+    start, end = hc["start_time"].to_numpy(), hc["end_time"].to_numpy()
+    current = np.abs(hc["mean_current"].to_numpy())
+    step = float(np.median(np.diff(test.time))) if len(test) > 1 else 0.0
+    if len(hc) >= 2 and np.all(start[1:] - end[:-1] <= 3 * step):
+        # back-to-back half-cycles: each lasts until the next starts, whatever the sampling
+        charge = current[:-1] * np.diff(start)
+    else:  # rests between: each of n samples stands for one interval
+        n = hc["n_points"].to_numpy(dtype=float)
+        charge = hc["charge"].to_numpy() * n / np.maximum(n - 1, 1)
     q = float(np.median(charge)) / test.area / 36000.0  # C/m2 -> mAh/cm2
     hours = float(test.time[-1] - test.time[0]) / 3600.0
     return f"cycle {j:.3g} mA/cm2 {q:.3g} mAh/cm2 for {hours:.4g} h"

@@ -82,7 +82,7 @@ class LabView:
         self.upload = LimitedFileDropper(
             settings.upload_limit,
             guard(self._refused),
-            name="Cycler or EIS file",
+            label="Cycler or EIS file",
             max_file_size=_mb(settings.upload_limit),
             multiple=False,
             chunk_size=min(10_000_000, settings.upload_limit + 1),
@@ -90,23 +90,25 @@ class LabView:
             height=110,
         )
         self.kind = pn.widgets.Select(
-            name="File holds",
+            label="File holds",
             options={"detect": "auto", "cycling": "cycling", "impedance (EIS)": "eis"},
         )
         self.area = pn.widgets.TextInput(
-            css_classes=["tfa-area"], name="Electrode area (optional)", placeholder="e.g. 0.785 cm2"
+            css_classes=["tfa-area"],
+            label="Electrode area (optional)",
+            placeholder="e.g. 0.785 cm2",
         )
         self.anode = pn.widgets.Select(
-            name="Anode (simulation)", options={"TFA": "tfa", "bare Li": "li"}
+            label="Anode (simulation)", options={"TFA": "tfa", "bare Li": "li"}
         )
         self.pressure = pn.widgets.FloatInput(
-            css_classes=["tfa-lab-pressure"], name="Stack pressure (MPa)", value=20.0
+            css_classes=["tfa-lab-pressure"], label="Stack pressure (MPa)", value=20.0
         )
         self.temperature = pn.widgets.FloatInput(
-            css_classes=["tfa-lab-temperature"], name="Temperature (°C)", value=25.0
+            css_classes=["tfa-lab-temperature"], label="Temperature (°C)", value=25.0
         )
         self.simulate = pn.widgets.Button(
-            name="Simulate the same test", button_type="primary", disabled=True
+            label="Simulate the same test", color="primary", disabled=True
         )
         self.status = pn.pane.Markdown("", css_classes=["tfa-lab-status"])
         self.summary = pn.pane.HTML(

@@ -45,27 +45,35 @@ class MapsView:
         self.messages = Messages("maps")
         stores = {f"sweep store: {Path(p).name}": str(p) for p in settings.sweeps}
         self.source = pn.widgets.Select(
-            name="Source", options={"compute here (coarse grid)": "", **stores}, value=""
+            label="Source", options={"compute here (coarse grid)": "", **stores}, value=""
         )
-        self.quantity = pn.widgets.Select(name="Quantity", options=list(QUANTITIES))
-        self.anode = pn.widgets.Select(name="Anode", options={"TFA": "tfa", "bare Li": "li"})
+        self.quantity = pn.widgets.Select(label="Quantity", options=list(QUANTITIES))
+        self.anode = pn.widgets.Select(label="Anode", options={"TFA": "tfa", "bare Li": "li"})
         self.p_lo = pn.widgets.FloatInput(
-            css_classes=["tfa-p-lo"], name="Pressure from (MPa)", value=5.0
+            css_classes=["tfa-p-lo"], label="p from (MPa)", value=5.0, width=100
         )
-        self.p_hi = pn.widgets.FloatInput(css_classes=["tfa-p-hi"], name="to (MPa)", value=40.0)
-        self.p_n = pn.widgets.IntInput(css_classes=["tfa-p-n"], name="points", value=4, start=1)
+        self.p_hi = pn.widgets.FloatInput(
+            css_classes=["tfa-p-hi"], label="to (MPa)", value=40.0, width=100
+        )
+        self.p_n = pn.widgets.IntInput(
+            css_classes=["tfa-p-n"], label="points", value=4, start=1, width=80
+        )
         self.t_lo = pn.widgets.FloatInput(
-            css_classes=["tfa-t-lo"], name="Temperature from (°C)", value=25.0
+            css_classes=["tfa-t-lo"], label="T from (°C)", value=25.0, width=100
         )
-        self.t_hi = pn.widgets.FloatInput(css_classes=["tfa-t-hi"], name="to (°C)", value=80.0)
-        self.t_n = pn.widgets.IntInput(css_classes=["tfa-t-n"], name="points", value=3, start=1)
-        self.x = pn.widgets.Select(name="x (store)", options=[])
-        self.y = pn.widgets.Select(name="y (store)", options=[])
-        self.value = pn.widgets.Select(name="colour (store)", options=[])
-        self.go = pn.widgets.Button(name="Compute map", button_type="primary")
-        self.cancel = pn.widgets.Button(name="Cancel", button_type="warning", disabled=True)
+        self.t_hi = pn.widgets.FloatInput(
+            css_classes=["tfa-t-hi"], label="to (°C)", value=80.0, width=100
+        )
+        self.t_n = pn.widgets.IntInput(
+            css_classes=["tfa-t-n"], label="points", value=3, start=1, width=80
+        )
+        self.x = pn.widgets.Select(label="x (store)", options=[])
+        self.y = pn.widgets.Select(label="y (store)", options=[])
+        self.value = pn.widgets.Select(label="colour (store)", options=[])
+        self.go = pn.widgets.Button(label="Compute map", color="primary")
+        self.cancel = pn.widgets.Button(label="Cancel", color="warning", disabled=True)
         self.progress = pn.indicators.Progress(
-            name="progress", value=0, max=100, visible=False, sizing_mode="stretch_width"
+            label="progress", value=0, max=100, visible=False, sizing_mode="stretch_width"
         )
         self.status = pn.pane.Markdown("")
         self.plot = pn.Column(sizing_mode="stretch_width", css_classes=["tfa-maps-plot"])
@@ -121,7 +129,7 @@ class MapsView:
             w.visible = not store
         for w in (self.x, self.y, self.value):
             w.visible = store
-        self.go.name = "Show map" if store else "Compute map"
+        self.go.label = "Show map" if store else "Compute map"
         if store:
             from tfalab.sweep.figures import load_results
 
@@ -238,9 +246,7 @@ class MapsView:
         with tempfile.TemporaryDirectory() as tmp:
             path = map_figure(self.results, x, y, value, Path(tmp) / "map.png")
             self.png = path.read_bytes()
-        self.plot.objects = [
-            pn.pane.PNG(self.png, sizing_mode="scale_width", max_width=900, name="map figure")
-        ]
+        self.plot.objects = [pn.pane.PNG(self.png, width=640, name="map figure")]
 
 
 class _PNGFigure:

@@ -33,18 +33,26 @@ class Messages:
         )
 
     def error(self, text: str) -> None:
-        self.pane.object = html.escape(text)
+        self.pane.object = _markdown(text)
         self.pane.alert_type = "danger"
         self.pane.visible = True
 
     def info(self, text: str) -> None:
-        self.pane.object = html.escape(text)
+        self.pane.object = _markdown(text)
         self.pane.alert_type = "info"
         self.pane.visible = True
 
     def clear(self) -> None:
         self.pane.visible = False
         self.pane.object = ""
+
+
+def _markdown(text: str) -> str:
+    """Plain text shown as itself in a Markdown pane: escaped, lines kept."""
+    import re
+
+    escaped = re.sub(r"([\\`*_\[\]#|~])", r"\\\1", html.escape(text, quote=False))
+    return "  \n".join(escaped.splitlines())
 
 
 def guarded(messages: Messages) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -96,17 +104,15 @@ def exports(
             callback=png,
             filename=f"{name}.png",
             label="PNG",
-            button_type="light",
+            color="light",
             width=90,
-            name=f"{name} PNG",
         ),
         pn.widgets.FileDownload(
             callback=lambda: csv_bytes(data()),
             filename=f"{name}.csv",
             label="CSV",
-            button_type="light",
+            color="light",
             width=90,
-            name=f"{name} CSV",
         ),
     )
 
