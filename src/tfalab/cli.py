@@ -124,17 +124,15 @@ def reproduce(out: str, only: str | None, workers: int | None, scheduler: str | 
             bar.set_postfix_str(cid, refresh=False)
             bar.update(1)
 
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            rows = run(out, subset, progress=step,
-                       workers=default_workers() if workers is None else workers,
-                       scheduler=scheduler)
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished claims are on disk
-            click.echo(f"tfalab: interrupted; the claims finished so far are in "
-                       f"{Path(out) / 'claims.json'} and claims.csv", err=True)
-            sys.exit(130)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        with _signals():
+            try:
+                rows = run(out, subset, progress=step,
+                           workers=default_workers() if workers is None else workers,
+                           scheduler=scheduler)
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished claims are on disk
+                click.echo(f"tfalab: interrupted; the claims finished so far are in "
+                           f"{Path(out) / 'claims.json'} and claims.csv", err=True)
+                sys.exit(130)
     table = Table(title=f"tfalab {__version__}: claims of Zhang et al. 2025")
     for col in ("claim", "check", "role", "paper", "tfalab", "unit", "tol.", "status"):
         table.add_column(col)
@@ -169,21 +167,36 @@ _FORCE = click.option("--force", is_flag=True,
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
+    """SIGINT/SIGTERM: stop every step loop (even if this KeyboardInterrupt lands in compiled
+    code that swallows it) and raise KeyboardInterrupt."""
+    from tfalab.cell.stepping import request_stop
+
+    request_stop()
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _signals() -> Iterator[None]:
+    """SIGINT and SIGTERM go to :func:`_raise_interrupt` while the work runs."""
+    previous = {sig: signal.signal(sig, _raise_interrupt)
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
     """SIGTERM behaves as Ctrl-C (SIGINT) while the work runs; an interrupt that escapes the
     work (nothing kept) ends the command with exit code 130."""
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        yield
-    except KeyboardInterrupt:
-        click.echo("tfalab: interrupted before anything could be written", err=True)
-        sys.exit(130)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with _signals():
+        try:
+            yield
+        except KeyboardInterrupt:
+            click.echo("tfalab: interrupted before anything could be written", err=True)
+            sys.exit(130)
 
 
 def _keeping_partial(run: Any, parquet: Path) -> Any:
@@ -388,8 +401,13 @@ def ccd(anode: str, build: str, relative_density: str | None, pressure: str,
     pressures = _pressures(pressure)
     csv, png = output_paths(out, [".csv", ".png"], force)
     with _interruptible():
-        table = ccd_map(anodes, pressures, temperature, protocol or DEFAULT_RAMP,
-                        build=build, relative_density=relative_density)
+        try:
+            table = ccd_map(anodes, pressures, temperature, protocol or DEFAULT_RAMP,
+                            build=build, relative_density=relative_density)
+        except Interrupted as exc:  # write the finished points, then exit 130
+            if not isinstance(exc.partial, pd.DataFrame):
+                raise
+            table = exc.partial
     atomic_write(csv, lambda tmp: table.to_csv(tmp, index=False))
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -431,6 +449,7 @@ def calibrate(passes: int, write: str | None, full: bool, progress: bool | None)
     process."""
     from tqdm import tqdm
 
+    from tfalab.cell.stepping import stop_requested
     from tfalab.paper import cell_calibration, full_calibration
 
     show = sys.stderr.isatty() if progress is None else progress
@@ -440,6 +459,8 @@ def calibrate(passes: int, write: str | None, full: bool, progress: bool | None)
         fitted: dict[str, float] = {}
 
         def log(message: str) -> None:
+            if stop_requested():
+                raise KeyboardInterrupt
             m = re.match(r"\s*([\w.]+) = ([-+0-9.eE]+)", message)
             if m:
                 with contextlib.suppress(ValueError):
@@ -450,24 +471,28 @@ def calibrate(passes: int, write: str | None, full: bool, progress: bool | None)
                 click.echo(message, err=True)
 
         def step(message: str) -> None:
+            if stop_requested():
+                raise KeyboardInterrupt
             if bar.n >= bar.total:  # the full cell's D and extra capacity refitted
                 bar.total += 1
             bar.set_postfix_str(message.split(" = ")[0].strip(), refresh=False)
             bar.update(1)
 
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            if full:
-                values = full_calibration.calibrate(log=log, write=write, progress=step)
-            else:
-                values = cell_calibration.calibrate(passes=passes, log=log, progress=step)
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: report what was fitted
-            click.echo(json.dumps({"interrupted": True, "fitted so far": fitted}, indent=2))
-            click.echo("tfalab: interrupted; the values fitted so far are above (nothing was "
-                       "written)", err=True)
-            sys.exit(130)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        with _signals():
+            try:
+                if full:
+                    values = full_calibration.calibrate(log=log, write=write, progress=step)
+                else:
+                    values = cell_calibration.calibrate(passes=passes, log=log,
+                                                        progress=step)
+                if stop_requested():  # an interrupt that compiled code turned into an error
+                    raise KeyboardInterrupt
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: report what was fitted
+                click.echo(json.dumps({"interrupted": True, "fitted so far": fitted},
+                                      indent=2))
+                click.echo("tfalab: interrupted; the values fitted so far are above (nothing "
+                           "was written)", err=True)
+                sys.exit(130)
     click.echo(json.dumps(values, indent=2))
     if write and full:
         click.echo(f"wrote {write}")

@@ -24,6 +24,7 @@ from tfalab.cell import physics as ph
 from tfalab.cell.parameters import symmetric_parameters
 from tfalab.cell.simulate import SymmetricResult, simulate_symmetric
 from tfalab.constants import FARADAY
+from tfalab.errors import Interrupted
 from tfalab.units import to_si
 
 #: tfalab's default CCD ramp (the paper gives none): 0.1 mA/cm2 start and steps, one cycle of
@@ -48,8 +49,9 @@ def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
             relative_density: str | float | None = None) -> pd.DataFrame:
     """CCD versus stack pressure, one row per (anode, pressure), in mA/cm2 and MPa.
 
-    Interrupted (Ctrl-C, SIGTERM), it returns the points finished so far, with
-    ``attrs["interrupted"] = True``.
+    Interrupted (Ctrl-C, SIGTERM), it raises :class:`~tfalab.errors.Interrupted` whose
+    ``partial`` is the table of the points finished so far (``attrs["interrupted"] = True``);
+    the interrupt is never swallowed, so a calibration that maps CCDs stops too.
     """
     rows = []
     interrupted = False
@@ -68,6 +70,8 @@ def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
     table = pd.DataFrame(rows, columns=["anode", "pressure_MPa", "ccd_mA_cm2", "failed", "mode",
                                         "last_stable_mA_cm2"])
     table.attrs["interrupted"] = interrupted
+    if interrupted:
+        raise Interrupted(table)
     return table
 
 

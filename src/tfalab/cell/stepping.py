@@ -14,6 +14,7 @@ raises :class:`~tfalab.errors.SimulationError` whose ``partial`` is always a
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -184,6 +185,28 @@ def run_steps(built: Built, steps: Iterable[Step], points_per_step: int,
     return trace
 
 
+#: set by :func:`request_stop` (a signal handler): every step loop stops at its next step
+_STOP = threading.Event()
+
+
+def request_stop() -> None:
+    """Ask every running step loop of this process to stop at its next step (raising
+    :class:`~tfalab.errors.Interrupted`), and every later one at its first. A signal
+    handler calls it besides raising KeyboardInterrupt, so that an interrupt that lands in
+    compiled code (PyBaMM, CasADi, IDAKLU) that turns it into an error of its own is not
+    lost; :func:`clear_stop` undoes it."""
+    _STOP.set()
+
+
+def clear_stop() -> None:
+    """Let step loops run again after :func:`request_stop`."""
+    _STOP.clear()
+
+
+def stop_requested() -> bool:
+    return _STOP.is_set()
+
+
 #: called with the simulated time (s) at the end of each step (:func:`progress_to`)
 _PROGRESS: ContextVar[Callable[[float], None] | None] = ContextVar("tfalab_progress",
                                                                    default=None)
@@ -215,6 +238,8 @@ def _integrate(built: Built, steps: Iterable[Step], points_per_step: int,
     """The step loop of :func:`run_steps` (fills ``trace``)."""
     progress = _PROGRESS.get()
     for step in steps:
+        if _STOP.is_set():
+            raise KeyboardInterrupt
         dt = float(step.duration)
         t_interp = np.linspace(0.0, dt, points_per_step + 1)
         try:
