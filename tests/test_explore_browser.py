@@ -321,3 +321,19 @@ def test_two_sessions_have_independent_state(server, browser):
     assert b.locator(WH_KG).inner_text() == before
     for ctx, _ in pages:
         ctx.close()
+
+
+def test_lab_file_with_its_simulation_beside(page):
+    from importlib import resources
+
+    csv = resources.files("tfalab.data").joinpath("examples", "cycling.csv")
+    _tab(page, "Lab data")
+    _set(page, ".tfa-area", "0.785 cm2")
+    _set(page, ".tfa-lab-temperature", "80")
+    with resources.as_file(csv) as path:
+        page.locator("input[type=file]").set_input_files(str(path))
+    page.locator(".tfa-lab-summary").get_by_text("Cycling").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Simulate the same test").click()
+    page.locator(".tfa-lab-status").get_by_text("Simulated").wait_for(timeout=60_000)
+    page.locator(".tfa-lab-plot img").first.wait_for(timeout=10_000)
+    _shot(page, "lab_data_simulated")

@@ -38,6 +38,8 @@ FAST = ("analyze", "example-data", "design", "builds", "--version")
 #: tfalab subcommands too slow for the fast test
 SLOW = ("reproduce", "simulate", "ccd", "validate", "fit", "calibrate", "sweep", "optimize",
         "sweep-plot")
+#: tfalab subcommands that serve until stopped: started as a process, fetched, stopped
+SERVE = ("explore",)
 
 
 def _blocks(lang: str) -> list[str]:
@@ -83,7 +85,7 @@ def test_readme_has_the_commands():
     kinds = {a[1] for a in COMMANDS if a[:1] == ["analyze"]}
     assert kinds >= {"cycling", "eis", "sims", "dmt", "xrd", "ct"}
     for args in COMMANDS:  # a new subcommand must be sorted into FAST or SLOW
-        assert _is_fast(args) or args[0] in SLOW, f"unclassified README line: {args}"
+        assert _is_fast(args) or args[0] in SLOW + SERVE, f"unclassified README line: {args}"
 
 
 def test_line_parsing():
@@ -123,6 +125,40 @@ def test_readme_simulate_symmetric_commands(tmp_path, monkeypatch):
     for args in lines:
         _run(args)
     assert (tmp_path / "fit_out" / "fit.toml").is_file()
+
+
+SERVE_COMMANDS = [a for a in COMMANDS if a[:1] == ["explore"] and "--help" not in a]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", SERVE_COMMANDS, ids=[" ".join(a) for a in SERVE_COMMANDS])
+def test_readme_explore_command(args, tmp_path):
+    """The README's ``tfalab explore`` lines serve a page (on a free port, no browser opened)
+    and stop cleanly on Ctrl-C."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    exe = Path(sys.executable).with_name("tfalab")
+    proc = subprocess.Popen([str(exe), *args, "--port", "0", "--no-browser"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        url = None
+        deadline = time.monotonic() + 60
+        while url is None and time.monotonic() < deadline and proc.poll() is None:
+            m = re.search(r"(http://127\.0\.0\.1:\d+/)", proc.stdout.readline())
+            url = m.group(1) if m else None
+        assert url, proc.stderr.read()[-2000:]
+        with urllib.request.urlopen(url, timeout=30) as page:
+            assert page.status == 200 and b"bokeh" in page.read().lower()
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(15)
+    assert proc.returncode == 0, proc.stderr.read()[-2000:]
 
 
 @pytest.mark.parametrize("index", range(len(_blocks("python"))))

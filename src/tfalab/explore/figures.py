@@ -116,6 +116,8 @@ def cycling_figure(test: Any, cap: pd.DataFrame, over: pd.DataFrame | None, sim:
         axes[1].plot(cap["cycle"], cap["charge_capacity_Ah"] * 1e3, "s-", ms=3, label="charge")
         axes[1].legend(fontsize=7)
     axes[1].set(xlabel="cycle", ylabel="capacity / mAh", title="Capacity per cycle")
+    axes[1].set_ylim(bottom=0)
+    axes[1].ticklabel_format(axis="y", useOffset=False)
     if over is not None:
         axes[2].plot(over["cycle"], over["plateau_overpotential"] * 1e3, "o-", ms=3)
         axes[2].set(xlabel="cycle", ylabel="mV", title="Plateau overpotential")

@@ -220,10 +220,14 @@ class MapsView:
         self.progress.visible = False
         if job.state == "done":
             self.results = job.result
-            errors = self.results["error"].notna().sum()
-            self.status.object = f"**Done** in {job.elapsed:.1f} s" + (
-                f"; {errors} points failed (see CSV)" if errors else ""
-            )
+            errors = int(self.results["error"].notna().sum())
+            note = f"; {errors} points failed (see CSV)" if errors else ""
+            if "failed" in self.results:  # a CCD ramp that ended without failure
+                held = int((self.results["failed"] == False).sum())  # noqa: E712
+                if held:
+                    note += (f"; {held} points did not fail within the ramp: their CCD is "
+                             "the ramp's top, a lower bound")
+            self.status.object = f"**Done** in {job.elapsed:.1f} s{note}."
             self._draw()
         else:
             self.status.object = job.message.capitalize() + "."
