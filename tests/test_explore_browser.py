@@ -337,3 +337,20 @@ def test_lab_file_with_its_simulation_beside(page):
     page.locator(".tfa-lab-status").get_by_text("Simulated").wait_for(timeout=60_000)
     page.locator(".tfa-lab-plot img").first.wait_for(timeout=10_000)
     _shot(page, "lab_data_simulated")
+
+
+def test_figure_and_data_export(page):
+    """The Design view's PNG and CSV buttons give a PNG and the table the page shows."""
+    import io
+
+    import pandas as pd
+
+    with page.expect_download() as png:
+        page.get_by_role("button", name="PNG").first.click()
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as csv:
+        page.get_by_role("button", name="CSV").first.click()
+    table = pd.read_csv(io.BytesIO(Path(csv.value.path()).read_bytes()))
+    row = table[table["key"] == "specific_energy_Wh_kg"]
+    assert float(row["value"].iloc[0]) == pytest.approx(float(page.locator(WH_KG).inner_text()),
+                                                        abs=0.051)
