@@ -20,8 +20,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
 
+# two processes, each test file on one of them (module fixtures such as the explorer's
+# server start once); the suite's signal, kill and browser tests tolerate the shared CPU
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 reproduce: $(STAMP)
 	$(BIN)/tfalab reproduce --out $(REPORT)

@@ -139,7 +139,7 @@ def _interrupt(cmd: list[str], cwd: Path, sig: int, after: float) -> tuple[int, 
 def test_an_interrupted_simulation_keeps_what_it_computed(tmp_path: Path, sig: int) -> None:
     cmd = ["simulate", "symmetric", "--protocol", "cycle 0.5 mA/cm2 0.5 mAh/cm2 for 200000 h",
            "--out", "long"]
-    code, stopped_in, err = _interrupt(cmd, tmp_path, sig, after=8.0)
+    code, stopped_in, err = _interrupt(cmd, tmp_path, sig, after=5.0)
     assert code == 130 and stopped_in < 2.5, (code, stopped_in, err)
     assert "long.parquet" in err and "Traceback" not in err
     test = CellTest.load(tmp_path / "long.parquet")
@@ -149,7 +149,7 @@ def test_an_interrupted_simulation_keeps_what_it_computed(tmp_path: Path, sig: i
 @pytest.mark.slow
 def test_an_interrupted_ccd_map_keeps_its_finished_points(tmp_path: Path) -> None:
     cmd = ["ccd", "--anode", "li,tfa", "--pressure", "0:40:1", "--out", "map"]
-    code, stopped_in, err = _interrupt(cmd, tmp_path, signal.SIGINT, after=9.0)
+    code, stopped_in, err = _interrupt(cmd, tmp_path, signal.SIGINT, after=6.0)
     assert code == 130 and stopped_in < 2.5, (code, stopped_in, err)
     import pandas as pd
 

@@ -169,7 +169,7 @@ _FORCE = click.option("--force", is_flag=True,
 def _raise_interrupt(signum: int, frame: Any) -> None:
     """SIGINT/SIGTERM: stop every step loop (even if this KeyboardInterrupt lands in compiled
     code that swallows it) and raise KeyboardInterrupt."""
-    from tfalab.cell.stepping import request_stop
+    from tfalab.stop import request_stop
 
     request_stop()
     raise KeyboardInterrupt
@@ -195,6 +195,13 @@ def _interruptible() -> Iterator[None]:
         try:
             yield
         except KeyboardInterrupt:
+            click.echo("tfalab: interrupted before anything could be written", err=True)
+            sys.exit(130)
+        except Exception:  # an interrupt that compiled code turned into an error of its own
+            from tfalab.stop import stop_requested
+
+            if not stop_requested():
+                raise
             click.echo("tfalab: interrupted before anything could be written", err=True)
             sys.exit(130)
 
@@ -449,8 +456,8 @@ def calibrate(passes: int, write: str | None, full: bool, progress: bool | None)
     process."""
     from tqdm import tqdm
 
-    from tfalab.cell.stepping import stop_requested
     from tfalab.paper import cell_calibration, full_calibration
+    from tfalab.stop import stop_requested
 
     show = sys.stderr.isatty() if progress is None else progress
     total = full_calibration.STEPS if full else cell_calibration.steps(passes)
@@ -989,6 +996,13 @@ def main() -> None:
     except TfalabError as exc:
         click.echo(f"tfalab: error: {exc}", err=True)
         sys.exit(2)
+    except Exception:
+        from tfalab.stop import stop_requested
+
+        if not stop_requested():
+            raise
+        click.echo("tfalab: interrupted", err=True)  # an interrupt turned into another error
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from tfalab.cell.parameters import symmetric_parameters
 from tfalab.cell.simulate import SymmetricResult, simulate_symmetric
 from tfalab.constants import FARADAY
 from tfalab.errors import Interrupted
+from tfalab.stop import stop_requested
 from tfalab.units import to_si
 
 #: tfalab's default CCD ramp (the paper gives none): 0.1 mA/cm2 start and steps, one cycle of
@@ -66,6 +67,10 @@ def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
                              "mode": "mechanical short" if at_assembly else r.mode,
                              "last_stable_mA_cm2": r.last_stable / 10})
     except KeyboardInterrupt:
+        interrupted = True
+    except Exception:  # an interrupt that compiled code turned into an error of its own
+        if not stop_requested():
+            raise
         interrupted = True
     table = pd.DataFrame(rows, columns=["anode", "pressure_MPa", "ccd_mA_cm2", "failed", "mode",
                                         "last_stable_mA_cm2"])

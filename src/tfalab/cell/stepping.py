@@ -14,7 +14,6 @@ raises :class:`~tfalab.errors.SimulationError` whose ``partial`` is always a
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,6 +24,7 @@ import numpy as np
 import pybamm
 
 from tfalab.errors import Interrupted, SimulationError
+from tfalab.stop import clear_stop, request_stop, stop_requested  # noqa: F401 (re-exported)
 
 
 @dataclass
@@ -175,36 +175,22 @@ def run_steps(built: Built, steps: Iterable[Step], points_per_step: int,
     try:
         _integrate(built, steps, points_per_step, partial, terminal, hold_after, keep_solution,
                    trace, prev)
+    except Exception:
+        if not stop_requested():
+            raise
+        interrupted = True  # an interrupt that compiled code turned into its own error
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: hand on what was integrated
+        interrupted = True
+    else:
+        interrupted = False
+    finally:
+        pybamm.logger.setLevel(level)
+    if interrupted:
         n = min(len(trace.ts), len(trace.ys), len(trace.us), len(trace.labels))
         del trace.ts[n:], trace.ys[n:], trace.us[n:], trace.labels[n:]
         trace.termination = "interrupted"
         raise Interrupted(trace) from None
-    finally:
-        pybamm.logger.setLevel(level)
     return trace
-
-
-#: set by :func:`request_stop` (a signal handler): every step loop stops at its next step
-_STOP = threading.Event()
-
-
-def request_stop() -> None:
-    """Ask every running step loop of this process to stop at its next step (raising
-    :class:`~tfalab.errors.Interrupted`), and every later one at its first. A signal
-    handler calls it besides raising KeyboardInterrupt, so that an interrupt that lands in
-    compiled code (PyBaMM, CasADi, IDAKLU) that turns it into an error of its own is not
-    lost; :func:`clear_stop` undoes it."""
-    _STOP.set()
-
-
-def clear_stop() -> None:
-    """Let step loops run again after :func:`request_stop`."""
-    _STOP.clear()
-
-
-def stop_requested() -> bool:
-    return _STOP.is_set()
 
 
 #: called with the simulated time (s) at the end of each step (:func:`progress_to`)
@@ -238,7 +224,7 @@ def _integrate(built: Built, steps: Iterable[Step], points_per_step: int,
     """The step loop of :func:`run_steps` (fills ``trace``)."""
     progress = _PROGRESS.get()
     for step in steps:
-        if _STOP.is_set():
+        if stop_requested():
             raise KeyboardInterrupt
         dt = float(step.duration)
         t_interp = np.linspace(0.0, dt, points_per_step + 1)

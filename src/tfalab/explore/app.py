@@ -68,6 +68,14 @@ def make_page(settings: Settings) -> Any:
     )
     page = pn.Column(header, tabs, sizing_mode="stretch_width")
     page.views = views  # type: ignore[attr-defined]
+
+    def closed(_context: Any) -> None:  # a closed page's jobs stop at once
+        for view in views:
+            if hasattr(view, "close"):
+                view.close()
+
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.on_session_destroyed(closed)
     return page
 
 

@@ -39,7 +39,7 @@ def _context() -> Any:
 
 
 def _interrupt(signum: int, frame: Any) -> None:
-    from tfalab.cell.stepping import request_stop
+    from tfalab.stop import request_stop
 
     request_stop()  # even if compiled code swallows the KeyboardInterrupt
     raise KeyboardInterrupt

@@ -296,6 +296,14 @@ class LabView:
         if self._callback is None:
             self._callback = pn.state.add_periodic_callback(self._poll, period=200)
 
+    def close(self) -> None:
+        """The page was closed: stop its computation and its polling."""
+        if self._callback is not None:
+            self._callback.stop()
+            self._callback = None
+        if self.job is not None:
+            self.job.cancel()
+
     def _poll(self) -> None:
         job = self.job
         if job is None:

@@ -205,6 +205,14 @@ class MapsView:
             self.job.cancel()
             self._poll()
 
+    def close(self) -> None:
+        """The page was closed: stop its computation and its polling."""
+        if self._callback is not None:
+            self._callback.stop()
+            self._callback = None
+        if self.job is not None:
+            self.job.cancel()
+
     def _poll(self) -> None:
         job = self.job
         if job is None:
