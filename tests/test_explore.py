@@ -244,3 +244,22 @@ def test_explore_cli_refuses_bad_options(args):
     result = CliRunner().invoke(cli, ["explore", "--no-browser", *args])
     assert result.exit_code in (1, 2)
     assert "Traceback" not in (result.output or "")
+
+
+def test_maps_view_shows_a_sweep_store(tmp_path):
+    from tfalab.explore.maps_view import MapsView
+
+    rows = [{"key": f"{p}-{t}", "kind": "ccd", "error": None, "in_anode": "tfa",
+             "in_pressure": f"{p} MPa", "in_temperature": f"{t} degC",
+             "ccd_mA_cm2": 1.0 + p / 10 + t / 100, "seconds": 0.1}
+            for p in (5, 20, 40) for t in (25, 80)]
+    store = tmp_path / "sweep"
+    store.mkdir()
+    pd.DataFrame(rows).to_parquet(store / "results.parquet")
+    view = MapsView(Settings(sweeps=(str(store),)))
+    view.source.value = str(store)
+    assert view.x.value == "pressure" and view.y.value == "temperature"
+    assert view.value.value == "ccd_mA_cm2"
+    view._go()
+    assert view.png is not None and view.png[:4] == b"\x89PNG"
+    assert not view.messages.pane.visible
