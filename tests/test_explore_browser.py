@@ -357,3 +357,15 @@ def test_figure_and_data_export(page):
     row = table[table["key"] == "specific_energy_Wh_kg"]
     assert float(row["value"].iloc[0]) == pytest.approx(float(page.locator(WH_KG).inner_text()),
                                                         abs=0.051)
+
+
+def test_a_map_whose_points_all_fail_gives_a_message(page):
+    _tab(page, "Maps")
+    _set(page, ".tfa-p-lo", "-20")
+    _set(page, ".tfa-p-hi", "-10")
+    _set(page, ".tfa-p-n", "2")
+    _set(page, ".tfa-t-n", "1")
+    page.get_by_role("button", name="Compute map").click()
+    page.locator(".tfa-message-maps").get_by_text(re.compile("every point of the map failed")) \
+        .wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="Compute map").is_enabled()

@@ -223,7 +223,9 @@ class CellView:
         self.progress.value, self.progress.visible = 0, True
         self.run.disabled, self.cancel.disabled = True, False
         self.status.object = "Running…"
-        self._callback = pn.state.add_periodic_callback(self._poll, period=200)
+        self._callback = pn.state.add_periodic_callback(
+            guarded(self.messages)(self._poll), period=200
+        )
 
     def _cancel(self, *_: Any) -> None:
         if self.job is not None:

@@ -294,7 +294,9 @@ class LabView:
 
     def _watch(self) -> None:
         if self._callback is None:
-            self._callback = pn.state.add_periodic_callback(self._poll, period=200)
+            self._callback = pn.state.add_periodic_callback(
+                guarded(self.messages)(self._poll), period=200
+            )
 
     def close(self) -> None:
         """The page was closed: stop its computation and its polling."""

@@ -29,7 +29,7 @@ def _axis(name: str, lo: float, hi: float, n: int, unit: str) -> list[str]:
     for v in (lo, hi):
         if v is None or not math.isfinite(v):
             raise ValueError(f"{name}: got {v!r}; enter finite numbers")
-    if not 1 <= int(n) <= MAX_AXIS:
+    if n is None or not 1 <= int(n) <= MAX_AXIS:
         raise ValueError(
             f"{name}: {n!r} points; an on-demand map has 1-{MAX_AXIS} per axis "
             "(run 'tfalab sweep' for finer maps)"
@@ -198,7 +198,9 @@ class MapsView:
         self.progress.value, self.progress.visible = 0, True
         self.go.disabled, self.cancel.disabled = True, False
         self.status.object = f"Computing {len(points)} points…"
-        self._callback = pn.state.add_periodic_callback(self._poll, period=250)
+        self._callback = pn.state.add_periodic_callback(
+            guarded(self.messages)(self._poll), period=250
+        )
 
     def _cancel(self, *_: Any) -> None:
         if self.job is not None:
@@ -233,9 +235,15 @@ class MapsView:
             if "failed" in self.results:  # a CCD ramp that ended without failure
                 held = int((self.results["failed"] == False).sum())  # noqa: E712
                 if held:
-                    note += (f"; {held} points did not fail within the ramp: their CCD is "
-                             "the ramp's top, a lower bound")
+                    note += (
+                        f"; {held} points did not fail within the ramp: their CCD is "
+                        "the ramp's top, a lower bound"
+                    )
             self.status.object = f"**Done** in {job.elapsed:.1f} s{note}."
+            if errors == len(self.results):
+                first = str(self.results["error"].dropna().iloc[0]) if errors else "no points"
+                self.messages.error(f"every point of the map failed; the first: {first}")
+                return
             self._draw()
         else:
             self.status.object = job.message.capitalize() + "."
