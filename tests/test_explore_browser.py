@@ -369,3 +369,21 @@ def test_a_map_whose_points_all_fail_gives_a_message(page):
     page.locator(".tfa-message-maps").get_by_text(re.compile("every point of the map failed")) \
         .wait_for(timeout=60_000)
     assert page.get_by_role("button", name="Compute map").is_enabled()
+
+
+@pytest.mark.parametrize("value", ["", "1e400", "-1e9", "0", "0.0000001"])
+def test_odd_values_in_every_design_control_leave_the_page_working(page, value):
+    for css in (".tfa-free-li", ".tfa-thickness", ".tfa-porosity", ".tfa-loading",
+                ".tfa-separator", ".tfa-strip"):
+        _set(page, css, value)
+    time.sleep(0.5)
+    assert "Traceback" not in page.content()
+    _set(page, ".tfa-free-li", "60")
+    for css, good in ((".tfa-thickness", "100"), (".tfa-porosity", "6.6"),
+                      (".tfa-loading", "2.17"), (".tfa-separator", "30"), (".tfa-strip", "5")):
+        _set(page, css, good)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and \
+            abs(float(page.locator(WH_KG).inner_text()) - _api_wh_kg(100)) > 0.051:
+        time.sleep(0.05)
+    assert float(page.locator(WH_KG).inner_text()) == pytest.approx(_api_wh_kg(100), abs=0.051)
