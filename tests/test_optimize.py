@@ -144,7 +144,7 @@ def test_failing_point_is_a_fail_trial(tmp_path):
     states = res.results.set_index("trial")["state"]
     failed = res.results[res.results["state"] == "FAIL"]
     assert res.n_failed == len(failed) > 0 and (states == "COMPLETE").any()
-    assert failed["error"].str.contains("thickness must be positive").all()
+    assert failed["error"].str.contains("thickness must lie in").all()
     assert (res.pareto["thickness_um"] > 0).all()
     from optuna.trial import TrialState
 

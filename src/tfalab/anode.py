@@ -35,6 +35,9 @@ MAH_CM2 = 36000.0
 #: C/kg in one mAh/g
 MAH_G = 3600.0
 
+#: m: the anode thicknesses the model is meant for (a film of 100 nm to a 10 mm slab)
+MIN_THICKNESS, MAX_THICKNESS = 1e-7, 1e-2
+
 _NAMED_SPLITS = {"rigid": 0.0, "bare": 1.0, "collapse": 1.0}
 
 
@@ -117,8 +120,9 @@ class CompositeAnode:
                                  "(CompositeAnode.bare_li) for bare Li")
         w = _fraction(free_li, "free_li")
         h = to_si(thickness, "length", "thickness")
-        if not h > 0:
-            raise ParameterError(f"thickness must be positive, got {thickness!r}")
+        if not MIN_THICKNESS <= h <= MAX_THICKNESS:
+            raise ParameterError(f"thickness must lie in {MIN_THICKNESS * 1e6:g} um - "
+                                 f"{MAX_THICKNESS * 1e3:g} mm, got {thickness!r}")
         eps = to_si(porosity, "fraction", "porosity")
         if not 0.0 <= eps < 1.0:
             raise ParameterError(f"porosity must lie in [0, 1), got {porosity!r}")

@@ -252,7 +252,8 @@ _DENSITY = click.option("--relative-density", "relative_density", default=None,
 @click.option("--temperature", default="80 degC", show_default=True, help="Temperature.")
 @click.option("--protocol", default="cycle 0.5 mA/cm2 2 mAh/cm2 for 100 h", show_default=True,
               help="e.g. 'cycle 0.5 mA/cm2 2 mAh/cm2 for 6000 h', 'ccd', 'strip 0.5 mA/cm2'.")
-@click.option("--points", default=20, show_default=True, help="Output points per step.")
+@click.option("--points", default=20, show_default=True, type=click.IntRange(2, 10_000),
+              help="Output points per step.")
 @click.option("--out", default="symmetric", show_default=True,
               help="Output stem, taken as written: writes STEM.parquet and STEM.png.")
 @_FORCE
@@ -822,13 +823,14 @@ def sweep_cmd(spec: str, out: str, scheduler: str | None, workers: int | None,
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Study directory: OUT/optuna.db (resumed if it exists), results.parquet, "
                    "pareto.csv, pareto.png, best.toml.")
-@click.option("--trials", type=click.IntRange(min=1), default=None,
+@click.option("--trials", type=click.IntRange(1, 1_000_000), default=None,
               help="Total trials of the study (default: the spec's); a rerun runs the rest.")
 @click.option("--scheduler", default=None,
               help="Address of a running Dask scheduler (default: a local cluster).")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Local worker processes (default: the number of cores; 0: no Dask).")
-@click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,
+              help="Sampler seed (default: the spec's).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when the terminal shows it).")
 def optimize_cmd(spec: str, out: str, trials: int | None, scheduler: str | None,
@@ -996,13 +998,34 @@ def main() -> None:
     except TfalabError as exc:
         click.echo(f"tfalab: error: {exc}", err=True)
         sys.exit(2)
-    except Exception:
+    except MemoryError:
+        click.echo("tfalab: error: this needs more memory than the machine has; make the "
+                   "problem smaller (fewer points, cells, steps or voxels)", err=True)
+        sys.exit(2)
+    except OSError as exc:  # a path that cannot be read or written
+        where = f" {exc.filename!r}:" if getattr(exc, "filename", None) else ""
+        click.echo(f"tfalab: error:{where} {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:
         from tfalab.stop import stop_requested
 
-        if not stop_requested():
-            raise
-        click.echo("tfalab: interrupted", err=True)  # an interrupt turned into another error
-        sys.exit(130)
+        if stop_requested():  # an interrupt that compiled code turned into another error
+            click.echo("tfalab: interrupted", err=True)
+            sys.exit(130)
+        _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> None:
+    """An error no check of tfalab's caught: one line naming it (the traceback with
+    TFALAB_DEBUG=1), exit code 1. Each one is a missing check: please report it."""
+    import os
+
+    if os.environ.get("TFALAB_DEBUG"):
+        raise exc
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    click.echo(f"tfalab: unexpected error: {type(exc).__name__}: {text[:300]} (a check is "
+               "missing here; TFALAB_DEBUG=1 shows the traceback; please report it)", err=True)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -137,6 +137,11 @@ class CathodeComposite:
         return c_rate * self.areal_capacity / 3600.0
 
 
+#: kg/m² of active material a cathode may hold (0.01-1000 mg/cm2): past these a composite
+#: is no longer a cathode layer (and a run would take hours of nothing)
+MIN_LOADING, MAX_LOADING = 1e-4, 10.0
+
+
 def _loading(loading: str | float, specific_capacity: float) -> float:
     if isinstance(loading, str):
         q = quantity(loading, "loading")
@@ -148,6 +153,10 @@ def _loading(loading: str | float, specific_capacity: float) -> float:
         mass = float(loading)
     if not mass > 0 or not math.isfinite(mass):
         raise ParameterError(f"cathode loading must be positive, got {loading!r}")
+    if not MIN_LOADING <= mass <= MAX_LOADING:
+        raise ParameterError(f"cathode loading must lie in {MIN_LOADING * 100:g}-"
+                             f"{MAX_LOADING * 100:g} mg/cm2 of active material, got {loading!r} "
+                             f"({mass * 100:.3g} mg/cm2)")
     return mass
 
 
@@ -207,6 +216,9 @@ class CellStack:
         if not self.cathode.lithiated and self.anode.areal_capacity <= 0:
             raise CapacityError(f"a Li-free {self.cathode.active.name} cathode needs Li from "
                                 "the anode, and this anode holds none")
+        if self.anode.areal_capacity <= 0:
+            raise CapacityError("this anode holds no free Li (free_li = 0): N/P and Li "
+                                "utilisation are undefined (anode-free cells are not modelled)")
 
     @property
     def np_ratio(self) -> float:

@@ -21,6 +21,7 @@ tfalab.errors.OutputError: .../run_0.5.parquet exists; pass --force (force=True)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Sequence
@@ -41,7 +42,13 @@ def output_paths(stem: str | os.PathLike[str], suffixes: Sequence[str],
                           f"'run1' or 'results/run1'")
     if "\x00" in text:
         raise OutputError(f"{what}: {text!r} holds a NUL character")
-    base = Path(text)
+    try:
+        return _checked(Path(text), suffixes, force, what)
+    except OSError as exc:  # a name too long, a loop of links, ...
+        raise OutputError(f"{what}: {text!r} cannot be used: {exc.strerror or exc}") from None
+
+
+def _checked(base: Path, suffixes: Sequence[str], force: bool, what: str) -> list[Path]:
     paths = [base.with_name(base.name + s) for s in suffixes]
     folder = base.parent if str(base.parent) else Path(".")
     if folder.exists() and not folder.is_dir():
@@ -61,17 +68,36 @@ def output_paths(stem: str | os.PathLike[str], suffixes: Sequence[str],
     except OSError as exc:
         raise OutputError(f"{what}: cannot create the folder {folder}: "
                           f"{exc.strerror or exc}") from None
+    for p in paths:  # write a probe as atomic_write will (a name too long, a read-only place)
+        probe = _temporary(p)
+        try:
+            with open(probe, "xb"):
+                pass
+        except OSError as exc:
+            raise OutputError(f"{what}: cannot write {p}: {exc.strerror or exc}") from None
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
     return paths
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], Any]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
+    tmp = _temporary(path)
     try:
         write(tmp)
         os.replace(tmp, path)
+    except OSError as exc:  # disk full, a place that refuses files, ...
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise
     return path

@@ -700,6 +700,14 @@ def make_protocol(spec: ProtocolSpec) -> Protocol:
     >>> make_protocol(["rest 1 h", "rest 2 h"]).duration
     10800.0
     """
+    try:
+        return _make_protocol(spec)
+    except RecursionError:  # sequences nested hundreds deep
+        raise ProtocolError("protocol: sequences nested too deeply; flatten the sequence "
+                            "(a list of steps or protocols)") from None
+
+
+def _make_protocol(spec: ProtocolSpec) -> Protocol:
     if isinstance(spec, Protocol):
         return spec
     if isinstance(spec, Mapping):

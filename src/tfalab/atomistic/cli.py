@@ -123,14 +123,14 @@ def adsorption(surfaces: tuple[str, ...], max_sites: int, thickness: float, fmax
 @click.option("--timestep", default=2.0, show_default=True,
               type=click.FloatRange(min=0.0, min_open=True, max=20.0), callback=_finite,
               help="Time step, fs.")
-@click.option("--supercell", nargs=3, type=int, default=None,
+@click.option("--supercell", nargs=3, type=click.IntRange(1, 20), default=None,
               help="Repetitions a b c (default: every width >= 7 Å).")
 @click.option("--thermostat", type=click.Choice(["langevin", "nose-hoover"]),
               default="langevin", show_default=True)
 @click.option("--equilibration", default=200.0, show_default=True,
-              type=click.FloatRange(min=0.0),
+              type=click.FloatRange(min=0.0), callback=_finite,
               help="Time dropped before the MSD, fs.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1))
 @click.option("--no-relax", is_flag=True, help="Skip the cell relaxation before MD.")
 @_CALC
 @_WORKDIR
@@ -214,9 +214,13 @@ def screen(phases: str, descriptors: str, md_steps: int, temperature: float, max
         pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
         _say(f"{row['phase']} done -> {out}")
 
+    names = [p.strip() for p in phases.split(",") if p.strip()]
+    kinds = [d.strip() for d in descriptors.split(",") if d.strip()]
+    if not names or not kinds:
+        raise click.UsageError(f"--phases {phases!r} / --descriptors {descriptors!r}: give at "
+                               "least one name each, comma-separated")
     try:
-        table = run_screen([p.strip() for p in phases.split(",") if p.strip()], calculator,
-                           [d.strip() for d in descriptors.split(",") if d.strip()],
+        table = run_screen(names, calculator, kinds,
                            cache=ResultCache(workdir), progress=_say, on_row=on_row,
                            md_steps=md_steps, temperature_K=temperature, max_sites=max_sites,
                            fmax=fmax)

@@ -383,7 +383,10 @@ def _load(name_or_path: str | Path, depth: int = 0) -> Build:
     values: dict[str, BuildValue] = {}
     overrides: dict[str, float] = {}
     if base:
-        parent = load_build(base) if depth == 0 else _load(base, depth + 1)
+        named = not (str(base).endswith(".toml") or Path(str(base)).exists())
+        # named builds are cached; a file is read again at each depth (a file naming itself
+        # as its base ends at the depth limit)
+        parent = _load_named(str(base)) if named and depth == 0 else _load(base, depth + 1)
         values.update(parent.values)
         overrides.update(parent.overrides)
     name = str(raw.get("name", Path(str(name_or_path)).stem))

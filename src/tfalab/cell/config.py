@@ -9,6 +9,19 @@ from typing import Any, ClassVar, Self
 
 from tfalab.errors import ParameterError
 
+#: most output points per protocol step (memory grows with points x steps)
+MAX_POINTS_PER_STEP = 10_000
+
+
+def check_points(points_per_step: object) -> int:
+    """``points_per_step``, an integer in 2..:data:`MAX_POINTS_PER_STEP`, or a
+    :class:`~tfalab.errors.ParameterError`."""
+    if isinstance(points_per_step, bool) or not isinstance(points_per_step, int) \
+            or not 2 <= points_per_step <= MAX_POINTS_PER_STEP:
+        raise ParameterError(f"points_per_step must be an integer in 2-{MAX_POINTS_PER_STEP}, "
+                             f"got {points_per_step!r}")
+    return points_per_step
+
 
 class SerialisableConfig:
     """Mixin for frozen dataclass configurations: JSON round trip and a stable cache key."""

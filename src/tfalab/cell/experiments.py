@@ -36,11 +36,27 @@ DEFAULT_RAMP = "ccd from 0.1 mA/cm2 step 0.1 mA/cm2 to 10 mA/cm2 every 0.5 h"
 def ccd(anode: Any, pressure: str | float, temperature: str | float = "80 degC",
         protocol: Any = DEFAULT_RAMP, overrides: dict[str, float] | None = None,
         build: Any = None, relative_density: str | float | None = None) -> CCDResult:
-    """Critical current density (A/m²) of a symmetric cell from a simulated ramp."""
+    """Critical current density (A/m²) of a symmetric cell from a simulated ramp.
+
+    ``protocol`` must be a CCD ramp (or a sequence holding one, e.g. a rest first): a CCD read
+    from constant-current cycling or a strip would be meaningless, so it is refused.
+    """
+    _require_ramp(protocol)
     res = simulate_symmetric(anode, protocol=protocol, pressure=pressure,
                              temperature=temperature, overrides=overrides, build=build,
                              relative_density=relative_density)
     return critical_current_density(res.celltest)
+
+
+def _require_ramp(protocol: Any) -> None:
+    from tfalab.errors import ProtocolError
+    from tfalab.protocols import CCDRamp, Sequence, make_protocol
+
+    p = make_protocol(protocol)
+    parts = p.protocols if isinstance(p, Sequence) else (p,)
+    if not any(isinstance(q, CCDRamp) for q in parts):
+        raise ProtocolError(f"a CCD needs a current ramp such as {DEFAULT_RAMP!r}; got "
+                            f"{p.to_string()!r}")
 
 
 def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),

@@ -33,7 +33,7 @@ from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
 from tfalab.cell.builds import load_build
 from tfalab.cell.cathodes import cathode_kind
-from tfalab.cell.config import SerialisableConfig
+from tfalab.cell.config import SerialisableConfig, check_points
 from tfalab.cell.full import FullCell
 from tfalab.cell.full_parameters import (
     full_parameters,
@@ -98,7 +98,7 @@ class FullConfig(SerialisableConfig):
                    pressure=to_si(pressure, "pressure", "pressure"),
                    temperature=to_si(temperature, "temperature", "temperature"),
                    area=None if area is None else to_si(area, "area", "area"),
-                   points_per_step=int(points_per_step), overrides=dict(overrides or {}),
+                   points_per_step=check_points(points_per_step), overrides=dict(overrides or {}),
                    build=b.to_dict())
 
     def parameters(self) -> dict[str, Any]:

@@ -383,7 +383,15 @@ _POSITIVE = ("Li molar volume [m3.mol-1]", "Electrolyte pore size spread",
 
 
 def check_parameters(p: dict[str, Any]) -> None:
-    """Raise :class:`ParameterError` for non-physical values (only plain numbers are checked)."""
+    """Raise :class:`ParameterError` for non-physical values (only plain numbers are checked):
+    every number finite, every absolute temperature (``[K]``) positive, and the ranges below."""
+    for key, v in p.items():
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            continue
+        if not math.isfinite(v):
+            raise ParameterError(f"{key} must be finite, got {v}")
+        if key.endswith("[K]") and not v > 0:
+            raise ParameterError(f"{key} is an absolute temperature and must be > 0 K, got {v}")
     for key in _POSITIVE:
         v = p.get(key)
         if isinstance(v, int | float) and not v > 0:

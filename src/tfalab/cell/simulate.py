@@ -24,12 +24,12 @@ import pandas as pd
 from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
 from tfalab.cell.builds import Build, check_density, load_build
-from tfalab.cell.config import SerialisableConfig
+from tfalab.cell.config import SerialisableConfig, check_points
 from tfalab.cell.parameters import make_anode, symmetric_parameters
 from tfalab.cell.stepping import Built, Trace, build, held, iter_steps, run_steps
 from tfalab.cell.symmetric import SymmetricCell
 from tfalab.celltest import CellTest
-from tfalab.errors import Interrupted, ParameterError
+from tfalab.errors import Interrupted
 from tfalab.protocols import make_protocol
 from tfalab.units import to_si
 
@@ -86,10 +86,7 @@ class SymmetricConfig(SerialisableConfig):
         """Build from friendly inputs ("20 MPa", "80 degC", "tfa", a protocol string)."""
         b = load_build(build)
         a = make_anode(anode, b)
-        if isinstance(points_per_step, bool) or not isinstance(points_per_step, int) \
-                or points_per_step < 2:
-            raise ParameterError(f"points_per_step must be an integer >= 2, "
-                                 f"got {points_per_step!r}")
+        check_points(points_per_step)
         rho = None if relative_density is None else check_density(
             to_si(relative_density, "fraction", "relative_density"))
         cfg = cls(anode=a.to_config(), protocol=make_protocol(protocol).to_dict(),

@@ -203,10 +203,10 @@ class OptimizeSpec:
         seed = head.pop("seed", 0)
         objectives = head.pop("objectives", None)
         constraints = list(head.pop("constraints", []))
-        _check_int(trials, "trials", 1)
+        _check_int(trials, "trials", 1, MAX_TRIALS)
         if population is not None:
-            _check_int(population, "population", 2)
-        _check_int(seed, "seed", None)
+            _check_int(population, "population", 2, MAX_TRIALS)
+        _check_int(seed, "seed", 0, 2**32 - 1)
         if sampler not in SAMPLERS:
             raise ParameterError(f"[optimize] sampler must be one of {', '.join(SAMPLERS)}; "
                                  f"got {sampler!r}")
@@ -300,10 +300,16 @@ class OptimizeSpec:
             .hexdigest()[:16]
 
 
-def _check_int(value: Any, name: str, minimum: int | None) -> None:
+#: most trials one optimisation may ask for
+MAX_TRIALS = 1_000_000
+
+
+def _check_int(value: Any, name: str, minimum: int | None,
+               maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or \
-            (minimum is not None and value < minimum):
-        need = "an integer" if minimum is None else f"an integer >= {minimum}"
+            (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        need = "an integer" + (f" >= {minimum}" if minimum is not None else "") + \
+            (f" and <= {maximum}" if maximum is not None else "")
         raise ParameterError(f"[optimize] {name} must be {need}, got {value!r}")
 
 

@@ -97,6 +97,8 @@ class SweepSpec:
         timeout = head.pop("timeout", None)
         if samples < 1:
             raise ParameterError(f"[sweep] samples must be a positive integer, got {samples!r}")
+        if not 0 <= seed <= 2**32 - 1:
+            raise ParameterError(f"[sweep] seed must be an integer in 0-{2**32 - 1}, got {seed!r}")
         if timeout is not None:
             timeout = to_si(timeout, "time", "timeout") if isinstance(timeout, str) \
                 else float(timeout)
