@@ -100,6 +100,13 @@ _FILES = {
     "@spec_unknown_field": '[sweep]\nkind = "design"\n[axes]\ncolour = ["red"]\n',
     "@spec_lhs_bad": '[sweep]\nkind = "ccd"\nsampling = "lhs"\n[axes]\npressure = ["5 MPa"]\n',
     "@spec_ok": '[sweep]\nkind = "design"\n[axes]\nfree_li = ["50 wt%"]\n',
+    "@spec_seed": '[sweep]\nkind = "design"\nsampling = "lhs"\nseed = -3\n[axes]\n'
+                  'free_li = ["40 wt%", "80 wt%"]\n',
+    "@spec_opt_seed": '[optimize]\nkind = "design"\nseed = 99999999999999\n[space]\n'
+                      'free_li = {low = "40 wt%", high = "80 wt%"}\n[optimize.objectives]\n'
+                      'specific_energy_Wh_kg = "maximize"\n',
+    "@self_base.toml": 'base = "self_base.toml"\nname = "loop"\n[values]\n',
+    "@zero_kelvin.toml": 'base = "Generic"\n[overrides]\n"Reference temperature [K]" = 0.0\n',
     "@spec_opt": '[optimize]\nkind = "design"\n[space]\nfree_li = {low = "40 wt%", '
                  'high = "80 wt%"}\n[optimize.objectives]\nspecific_energy_Wh_kg = "maximize"\n',
 }
@@ -118,6 +125,30 @@ FILE_CASES = [
     *[("build-file", ["ccd", "--build", f, "--out", "@out/b"])
       for f in ("@empty", "@badtoml", "@binary")],
     ("example-data-onto-file", ["example-data", "@empty"]),
+    # found by the fuzz of session 9
+    ("design-no-free-li", ["design", "--free-li", "0 wt%", "--cathode", "ncm", "--json"]),
+    ("design-km", ["design", "--thickness", "1 km"]),
+    ("design-atto", ["design", "--thickness", "1e-30 m"]),
+    ("design-tiny-loading", ["design", "--cathode", "fes2", "--loading", "1e-30 mg/cm2"]),
+    ("design-huge-loading", ["design", "--cathode", "ncm", "--loading", "1e30 mAh/cm2"]),
+    ("points-huge", ["simulate", "symmetric", "--points", "10000000"]),
+    ("points-bigint", ["simulate", "symmetric", "--points", "99999999999999999999999"]),
+    ("protocol-nested", ["simulate", "symmetric", "--protocol",
+                         '{"kind":"sequence","protocols":[' * 400 + '{"kind":"rest",'
+                         '"duration":"1 h"}' + "]}" * 400]),
+    ("out-too-long", ["simulate", "symmetric", "--out", "@out/" + "x" * 300]),
+    ("full-tiny-loading", ["simulate", "full", "--loading", "1e-9 mg/cm2"]),
+    ("ccd-not-a-ramp", ["ccd", "--anode", "li", "--pressure", "10",
+                        "--protocol", "cycle 1 mA/cm2 1 mAh/cm2 for 2 h"]),
+    ("build-self-base", ["simulate", "symmetric", "--build", "@self_base.toml"]),
+    ("build-zero-kelvin", ["simulate", "symmetric", "--build", "@zero_kelvin.toml"]),
+    ("optimize-seed", ["optimize", "@spec_opt", "--out", "@out/o", "--workers", "0",
+                       "--seed", "-1"]),
+    ("optimize-trials", ["optimize", "@spec_opt", "--out", "@out/o", "--workers", "0",
+                         "--trials", "1000000000000"]),
+    ("optimize-spec-seed", ["optimize", "@spec_opt_seed", "--out", "@out/o", "--workers",
+                            "0"]),
+    ("sweep-spec-seed", ["sweep", "@spec_seed", "--out", "@out/s", "--workers", "0"]),
     ("sweep-plot-missing", ["sweep-plot", "@missing"]),
 ]
 CASES = [*_cases(), *((f"{n}-{k}", a) for k, (n, a) in enumerate(FILE_CASES))]
@@ -171,4 +202,22 @@ def test_bad_cli_input(tmp_path: Path, case: str, args: list[str],
 
 
 def test_the_fuzz_is_large_enough() -> None:
-    assert len(CASES) >= 190  # + 220 lab-data cases in test_bad_input_data.py
+    assert len(CASES) >= 210  # + 220 lab-data cases in test_bad_input_data.py
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["example-data", "/proc/tfalab-x"], "No such file"),
+    (["microstructure", "generate", "--shape", "16", "--aspect-ratio", "1e-9", "-o", "g"], ""),
+])
+def test_the_entry_point_turns_any_error_into_one_line(tmp_path: Path, args: list[str],
+                                                         words: str) -> None:
+    """``tfalab`` (the entry point): whatever escapes the commands' own checks is one line
+    and exit code 1 or 2, never a traceback."""
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "tfalab.cli", *args], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode in (1, 2), res.stderr[-2000:]
+    assert "Traceback" not in res.stderr and words in res.stderr
+    assert len(res.stderr.strip().splitlines()) <= 3
