@@ -18,6 +18,7 @@ Both round-trip exactly.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -201,12 +202,18 @@ class CellTest:
 
     def save(self, path: str | Path) -> Path:
         """Write Parquet (``.parquet``) or BDF CSV (``.csv``) by extension."""
+        if not isinstance(path, str | os.PathLike):
+            raise CellTestError(f"path must be a file name, got {path!r}")
         suffix = Path(path).suffix.lower()
-        if suffix == ".parquet":
-            return self.to_parquet(path)
-        if suffix == ".csv":
-            return self.to_csv(path)
-        raise CellTestError(f"{path}: unknown CellTest format {suffix!r} (use .parquet or .csv)")
+        if suffix not in (".parquet", ".csv"):
+            raise CellTestError(f"{path}: unknown CellTest format {suffix!r} (use .parquet or "
+                                ".csv)")
+        try:
+            return self.to_parquet(path) if suffix == ".parquet" else self.to_csv(path)
+        except OSError as exc:  # a missing folder, no permission, a full disk
+            from tfalab.errors import OutputError
+
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     @classmethod
     def load(cls, path: str | Path) -> CellTest:

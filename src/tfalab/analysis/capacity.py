@@ -33,6 +33,7 @@ discharge / charge within a cycle.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -87,7 +88,12 @@ def _positive(test: CellTest, positive: str | None) -> float:
 def _area(test: CellTest, area_m2: float | None) -> float | None:
     if area_m2 is None:
         return test.area
-    if not area_m2 > 0:
+    if isinstance(area_m2, str):  # a friendly area such as "0.785 cm2"
+        from tfalab.units import to_si
+
+        area_m2 = to_si(area_m2, "area", "area_m2")
+    if isinstance(area_m2, bool) or not isinstance(area_m2, int | float) or \
+            not math.isfinite(area_m2) or not area_m2 > 0:
         raise CellTestError(f"area_m2 must be positive, got {area_m2!r}")
     return float(area_m2)
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from tfalab.celltest import CellTest
-from tfalab.errors import CellTestError
+from tfalab.errors import CellTestError, ParameterError
 
 __all__ = [
     "CCDResult",
@@ -452,7 +452,7 @@ SHORT_ASR = 5e-6
 def _detect_short(tr: _Trace, seg: _Segments, drop_ratio: float,
                   min_points: int, short_asr: float = SHORT_ASR) -> ShortResult | None:
     if min_points < 1:
-        raise ValueError(f"min_points must be >= 1, got {min_points}")
+        raise ParameterError(f"min_points must be >= 1, got {min_points}")
     t, v, i = tr.t, tr.v, tr.i
     sid = seg.seg_id
     inside = sid >= 0

@@ -36,10 +36,21 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.upload_limit, int) and 1 <= self.upload_limit <= 2**34):
+        if isinstance(self.upload_limit, bool) or not isinstance(self.upload_limit, int) \
+                or not 1 <= self.upload_limit <= 2**34:
             raise ParameterError(f"upload_limit must be 1 B to 16 GB, got {self.upload_limit!r}")
-        if not (math.isfinite(self.time_limit) and 0 < self.time_limit <= 86400):
+        if isinstance(self.time_limit, bool) or not isinstance(self.time_limit, int | float) \
+                or not (math.isfinite(self.time_limit) and 0 < self.time_limit <= 86400):
             raise ParameterError(f"time_limit must lie in (0, 86400] s, got {self.time_limit!r}")
+        if not isinstance(self.sweeps, tuple | list) or \
+                not all(isinstance(p, str | Path) for p in self.sweeps):
+            raise ParameterError(f"sweeps must be a tuple of sweep-store folders, got "
+                                 f"{self.sweeps!r}")
+        if self.references is not None and not callable(self.references):
+            raise ParameterError(f"references must be a function of the conditions (or None), "
+                                 f"got {self.references!r}")
+        if not isinstance(self.title, str):
+            raise ParameterError(f"title must be text, got {self.title!r}")
         for p in self.sweeps:
             if not (Path(p) / "results.parquet").is_file() and not Path(p).is_file():
                 raise ParameterError(

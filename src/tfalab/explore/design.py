@@ -5,6 +5,7 @@ stack metrics, through tfalab's public design API (:class:`~tfalab.CompositeAnod
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,22 @@ class DesignInputs:
     loading_unit: str = "mg/cm2"  #: or "mAh/cm2"
     separator_um: float = 30.0
     strip_mAh_cm2: float = 5.0
+
+    def __post_init__(self) -> None:
+        for name in ("free_li_wt", "thickness_um", "porosity_pct", "loading", "separator_um",
+                     "strip_mAh_cm2"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ParameterError(f"{name}: got {v!r}; enter a finite number")
+        for name, allowed in (("cathode", ("fes2", "ncm")),
+                              ("loading_unit", ("mg/cm2", "mAh/cm2"))):
+            if getattr(self, name) not in allowed:
+                raise ParameterError(f"{name}: got {getattr(self, name)!r}; one of "
+                                     f"{', '.join(allowed)}")
+        if not isinstance(self.skeleton, str) or not re.fullmatch(r"[A-Za-z0-9_()\-]{1,40}",
+                                                                  self.skeleton):
+            raise ParameterError(f"skeleton: got {self.skeleton!r}; a phase name such as "
+                                 "'LiBx', or 'none' for bare Li")
 
     @property
     def bare(self) -> bool:
@@ -65,6 +82,8 @@ def design_metrics(inputs: DesignInputs) -> dict[str, float | str]:
     >>> round(m["anode_capacity_mAh_cm2"], 1), m["limited_by"]
     (15.3, 'cathode')
     """
+    if not isinstance(inputs, DesignInputs):
+        raise ParameterError(f"inputs must be DesignInputs, got {inputs!r}")
     anode = inputs.anode()
     stack = inputs.stack(anode)
     strip = inputs.strip_mAh_cm2
@@ -119,6 +138,8 @@ LABELS = {
 def free_li_curve(inputs: DesignInputs, n: int = 33) -> pd.DataFrame:
     """Wh/kg, Wh/L, anode capacity and utilisation against the free-Li fraction, all else as
     in ``inputs`` (SI floats: ~0.1 ms a design). Designs the library refuses are left out."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 1000:
+        raise ParameterError(f"n must be an integer in 2-1000, got {n!r}")
     rows = []
     cathode = make_cathode(inputs.cathode, f"{inputs.loading} {inputs.loading_unit}")
     for w in np.linspace(0.2, 1.0 if inputs.bare else 0.95, n):

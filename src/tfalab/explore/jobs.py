@@ -5,8 +5,8 @@ A :class:`Job` runs one function of :mod:`tfalab.explore.tasks` in a process for
 fork server that has already imported tfalab and PyBaMM (so a job starts in milliseconds).
 The page polls :meth:`Job.poll`; :meth:`Job.cancel` and the time limit send SIGTERM, on which
 the step loop stops at its next step and hands back the part simulated so far (termination
-``"interrupted"``); a process that does not answer within 2 s is killed. Errors come back as
-one-line messages, never as tracebacks.
+``"interrupted"``); a process that does not answer within :data:`GRACE` s is killed.
+Errors come back as one-line messages, never as tracebacks.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import threading
 import time
 from typing import Any
 
+#: s a stopped job has to hand back its partial result before it is killed
+GRACE = 5.0
 #: jobs that may run at once on one server (all sessions together)
 MAX_JOBS = max(2, os.cpu_count() or 2)
 
@@ -162,7 +164,7 @@ class Job:
         self.state, self.message = state, message
         if self._proc.is_alive():
             self._proc.terminate()  # SIGTERM: the step loop hands back its partial run
-        deadline = time.monotonic() + 2.0
+        deadline = time.monotonic() + GRACE
         while time.monotonic() < deadline:
             self._drain(0.05)
             if not self._proc.is_alive() and not self._conn.poll():

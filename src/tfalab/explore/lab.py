@@ -78,6 +78,16 @@ def read_upload(
     ...     print(str(exc)[:39])
     could not read 'x.csv' as a cycler file
     """
+    if not isinstance(name, str):
+        raise UploadError(f"the file name must be text, got {name!r}")
+    if not isinstance(content, str | bytes | bytearray | memoryview):
+        raise UploadError(f"'{safe_name(name)}': the content must be bytes or text, got "
+                          f"{type(content).__name__}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise UploadError(f"limit must be a positive number of bytes, got {limit!r}")
+    if area is not None and not isinstance(area, str):
+        raise UploadError(f"area must be text such as '0.785 cm2' (or None), got {area!r}")
+    name = safe_name(name)
     data = content.encode() if isinstance(content, str) else bytes(content)
     if len(data) > limit:
         raise UploadError(

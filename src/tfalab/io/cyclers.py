@@ -39,6 +39,7 @@ LAND exports) get negative current on the discharge rows. The metadata says so:
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -905,6 +906,11 @@ def load(path: str | Path, area: str | float | None = None, format: str | None =
     >>> t.current.tolist(), t.metadata["format"]
     ([0.001, -0.001], 'maccor-txt')
     """
+    if not isinstance(path, str | os.PathLike):
+        raise DataFileError(f"path must be a file name, got {path!r}")
+    if format is not None and not isinstance(format, str):
+        raise DataFileError(f"format must be one of {', '.join(FORMATS)} (or None to detect "
+                            f"it), got {format!r}")
     path = Path(path)
     if format is None:
         fmt = detect_format(path)
