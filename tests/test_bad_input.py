@@ -124,25 +124,11 @@ def test_a_rest_protocol_runs() -> None:
 
 
 # --- interrupts ---------------------------------------------------------------------------------
-def _cpu_seconds(pid: int) -> float:
-    """CPU time a process has used (Linux /proc), so that waits hold on a loaded machine."""
-    import os
-
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("inf")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _interrupt(cmd: list[str], cwd: Path, sig: int, after: float) -> tuple[int, float, str]:
-    """Run ``tfalab cmd``, send ``sig`` once it has used ``after`` s of CPU (imports, model
-    build, some simulation; wall time would depend on the machine's load)."""
+    """Run ``tfalab cmd`` and send ``sig`` after ``after`` s."""
     proc = subprocess.Popen([sys.executable, "-m", "tfalab.cli", *cmd], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 180
-    while proc.poll() is None and time.time() < deadline and _cpu_seconds(proc.pid) < after:
-        time.sleep(0.05)
+    time.sleep(after)
     start = time.time()
     proc.send_signal(sig)
     _out, err = proc.communicate(timeout=60)
@@ -154,7 +140,7 @@ def _interrupt(cmd: list[str], cwd: Path, sig: int, after: float) -> tuple[int, 
 def test_an_interrupted_simulation_keeps_what_it_computed(tmp_path: Path, sig: int) -> None:
     cmd = ["simulate", "symmetric", "--protocol", "cycle 0.5 mA/cm2 0.5 mAh/cm2 for 200000 h",
            "--out", "long"]
-    code, stopped_in, err = _interrupt(cmd, tmp_path, sig, after=6.0)
+    code, stopped_in, err = _interrupt(cmd, tmp_path, sig, after=8.0)
     assert code == 130 and stopped_in < 2.5, (code, stopped_in, err)
     assert "long.parquet" in err and "Traceback" not in err
     test = CellTest.load(tmp_path / "long.parquet")
@@ -164,7 +150,7 @@ def test_an_interrupted_simulation_keeps_what_it_computed(tmp_path: Path, sig: i
 @pytest.mark.slow
 def test_an_interrupted_ccd_map_keeps_its_finished_points(tmp_path: Path) -> None:
     cmd = ["ccd", "--anode", "li,tfa", "--pressure", "0:40:1", "--out", "map"]
-    code, stopped_in, err = _interrupt(cmd, tmp_path, signal.SIGINT, after=6.0)
+    code, stopped_in, err = _interrupt(cmd, tmp_path, signal.SIGINT, after=9.0)
     assert code == 130 and stopped_in < 2.5, (code, stopped_in, err)
     import pandas as pd
 
