@@ -51,7 +51,10 @@ def test_cancel_hands_back_the_part_simulated():
                             "pressure": "20 MPa", "temperature": "80 degC"}, 60)
     time.sleep(3.0)
     job.poll()
+    asked = time.monotonic()
     job.cancel()
+    assert job.state == "stopping" and time.monotonic() - asked < 0.5  # never blocks
+    assert job.wait()
     assert job.state == "cancelled"
     assert job.result is not None and job.result["termination"] == "interrupted"
     t = job.result["celltest"].data["Test Time / s"].to_numpy()
@@ -65,6 +68,20 @@ def test_time_limit_stops_a_run():
                     1.5))
     assert job.state == "timed out" and "time limit" in job.message
     assert job.elapsed < 5
+    assert job.result is not None and job.result["termination"] == "interrupted"
+
+
+def test_a_job_that_ignores_the_stop_is_killed(monkeypatch):
+    from tfalab.explore import jobs
+
+    monkeypatch.setattr(jobs, "GRACE", 0.5)
+    job = Job("symmetric", {"anode": "tfa", "protocol": "cycle 0.5 mA/cm2 2 mAh/cm2 for 1e6 h",
+                            "pressure": "20 MPa", "temperature": "80 degC"}, 60)
+    time.sleep(1.0)
+    job._proc.terminate = lambda: None  # a child that never hears the SIGTERM
+    job.cancel()
+    assert job.wait(5.0) and job.state == "cancelled"
+    assert not job._proc.is_alive()
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [

@@ -159,8 +159,21 @@ def test_cycling_charge_per_half_cycle_is_the_capacity():
 def test_total_time_floors_to_whole_cycles():
     p = GalvanostaticCycling("1 mA/cm2", "1 mAh/cm2", total_time="5 h")  # 2 h cycles
     assert p.n_cycles == 2 and p.duration == 4 * 3600.0
-    short = GalvanostaticCycling("1 mA/cm2", "1 mAh/cm2", total_time="1 h")
-    assert short.n_cycles == 1  # at least one cycle
+    with pytest.raises(ProtocolError, match="shorter than one cycle"):  # not a silent 2 h
+        GalvanostaticCycling("1 mA/cm2", "1 mAh/cm2", total_time="1 h")
+    assert GalvanostaticCycling("1 mA/cm2", "1 mAh/cm2", total_time="2 h").n_cycles == 1
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("cycle 1 MA/CM2 1 mAh/cm2 x 2", "mega"),  # pint's mega-ampere, not a re-cased mA
+    ("cycle 1 MA/cm2 1 mAh/cm2 x 2", "above 1000 mA/cm2"),
+    ("strip 1 mA/cm2 to 2 Ah/cm2", "above 1000 mAh/cm2"),
+    ("ccd from 1 mA/cm2 step 1 A/cm2 to 5 A/cm2", "above 1000 mA/cm2"),
+])
+def test_unit_slips_are_refused_not_guessed(text, words):
+    with pytest.raises(ProtocolError, match=words):
+        make_protocol(text)
+    assert make_protocol("cycle 0.5 ma/cm2 2 MAH/CM2 x 3").capacity == pytest.approx(72000)
 
 
 def test_ccd_ramp_defaults_and_steps():

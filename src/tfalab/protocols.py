@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tfalab.errors import ProtocolError, UnitError
-from tfalab.units import from_si, to_si
+from tfalab.units import from_si, registry, to_si
 
 #: Strip time used when a strip-to-failure has no capacity limit (the model stops at failure).
 DEFAULT_STRIP_TIME = 1000 * 3600.0
@@ -76,6 +76,11 @@ _EXAMPLES = {
     "area": "0.785 cm2",
 }
 
+#: the largest value a protocol may ask for, SI, with its friendly spelling: beyond it no
+#: Li anode on a solid electrolyte is meaningful (CCDs are 0.1-20 mA/cm2; thick anodes hold
+#: up to ~100 mAh/cm2), and a unit slip (mega for milli) is the likelier cause
+_MAXIMA = {"current_density": (1e4, "1000 mA/cm2"), "areal_capacity": (3.6e7, "1000 mAh/cm2")}
+
 Step = tuple[float, float]
 
 
@@ -95,6 +100,9 @@ def _positive(value: Any, kind: str, field: str, owner: str) -> float:
         raise ProtocolError(
             f"{owner}: {field} must be a positive, finite {label} such as {example!r}, "
             f"got {value!r}")
+    if kind in _MAXIMA and x > _MAXIMA[kind][0]:
+        raise ProtocolError(f"{owner}: {field} {value!r} is above {_MAXIMA[kind][1]}, beyond "
+                            f"any Li anode on a solid electrolyte; check the unit")
     return x
 
 
@@ -357,6 +365,11 @@ class GalvanostaticCycling(Protocol):
                                 f"cycles={cycles!r}")
         t = _optional(total_time, "time", "total_time", name)
         n = None if cycles is None else _count(cycles, "cycles", name)
+        if t is not None and t < 2 * q / i * (1 - 1e-9):  # it would run one whole cycle
+            raise ProtocolError(
+                f"{name}: total_time {_time(t)} is shorter than one cycle ({_time(2 * q / i)}: "
+                f"strip and plate {_mAh(q)} at {_mA(i)}); give at least {_time(2 * q / i)}, "
+                f"a smaller capacity, or a number of cycles ('x 1')")
         for key, value in (("current_density", i), ("capacity", q), ("total_time", t),
                            ("cycles", n)):
             object.__setattr__(self, key, value)
@@ -601,6 +614,12 @@ def _unit_text(text: str, kind: str) -> str:
         pass
     number = re.match(_NUM, text, re.IGNORECASE)
     assert number is not None  # the grammar only hands over quantities
+    mega = [w for w in re.findall(r"[A-Za-zµμ]+", text[number.end():])
+            if w[0] == "M" and w.lower() in ("ma", "mah", "mm") and _is_unit(w)]
+    if mega:  # "MA" is a mega-ampere (pint reads it): a guess at milli would be off by 1e9
+        raise ProtocolError(
+            f"{text!r}: {mega[0]!r} reads as mega ({mega[0][0]} = 1e6), not milli; write "
+            f"{_UNIT_CASE[mega[0].lower()]!r} for milli")
     unit = re.sub(r"[A-Za-zµμ]+", lambda m: _UNIT_CASE.get(m.group().lower(), m.group()),
                   text[number.end():])
     fixed = text[:number.end()] + unit
@@ -609,6 +628,15 @@ def _unit_text(text: str, kind: str) -> str:
     except UnitError:
         return text  # let the protocol report the original text
     return fixed
+
+
+def _is_unit(word: str) -> bool:
+    """Whether pint reads ``word`` as a unit as written ("MA" yes, "MAH" no)."""
+    try:
+        registry().parse_units(word)
+    except Exception:
+        return False
+    return True
 
 
 def _is_time(text: str) -> bool:

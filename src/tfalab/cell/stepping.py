@@ -83,6 +83,10 @@ def build(model: pybamm.BaseModel, params: dict[str, Any], variables: list[str],
     return built
 
 
+#: time points whose outputs a :class:`Trace` evaluates at once, as the run goes
+OUTPUT_BLOCK = 8192
+
+
 @dataclass(frozen=True)
 class Step:
     """One protocol step: its inputs (``"Current function [A]"`` ...), its duration (s) and
@@ -107,6 +111,10 @@ class Trace:
     steps: list[tuple[int, int, float, float, str]] = field(default_factory=list)
     termination: str = "completed"
     solution: Any = None  #: the whole run as a ``pybamm.Solution`` (``keep_solution=True``)
+    #: output columns already evaluated: (number of steps covered, blocks); one tuple, so an
+    #: interrupt never leaves the two out of step
+    _done: tuple[int, list[np.ndarray]] = field(default_factory=lambda: (0, []), repr=False)
+    _pending: int = field(default=0, repr=False)  #: time points added since
 
     def __bool__(self) -> bool:
         return bool(self.ts)
@@ -117,15 +125,36 @@ class Trace:
         self.ys.append(y)
         self.us.append(np.repeat(u[:, None], len(t), axis=1))
         self.labels.append(np.array([[step.index] * len(t), [step.cycle] * len(t)]))
+        self._pending += len(t)
+        if self._pending >= OUTPUT_BLOCK:
+            self._evaluate()
+
+    def _evaluate(self) -> list[np.ndarray]:
+        """Evaluate the outputs of the steps added since the last call, in one block.
+
+        Evaluating as the run goes keeps the work left after the run (or after an interrupt)
+        small, and keeps each CasADi ``map`` small: building one for n points costs more than
+        linear time (0.17 s for 1e5 points against 0.009 s for 1e4)."""
+        n_done, blocks = self._done
+        n = min(len(self.ts), len(self.ys), len(self.us))
+        if n > n_done:
+            t = np.concatenate(self.ts[n_done:n])
+            block = np.asarray(self.built.outputs.map(len(t))(
+                t, np.concatenate(self.ys[n_done:n], axis=1),
+                np.concatenate(self.us[n_done:n], axis=1)))
+            blocks = [*blocks, block]
+            self._done = (n, blocks)
+            self._pending = 0
+        return blocks
 
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All output columns (rows: the model variables asked of :func:`build`), the step
         index and the cycle per time point; repeated step-boundary times are kept (the
         current changes there)."""
-        t = np.concatenate(self.ts)
-        values = np.asarray(self.built.outputs.map(len(t))(
-            t, np.concatenate(self.ys, axis=1), np.concatenate(self.us, axis=1)))
-        labels = np.concatenate(self.labels, axis=1)
+        blocks = self._evaluate()
+        n = self._done[0]
+        values = np.concatenate(blocks, axis=1)
+        labels = np.concatenate(self.labels[:n], axis=1)
         return values, labels[0], labels[1]
 
 

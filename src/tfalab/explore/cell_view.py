@@ -252,7 +252,13 @@ class CellView:
             running = False
         self.progress.value = int(100 * job.progress)
         if running:
-            self.status.object = f"Running… {100 * job.progress:.0f} % ({job.elapsed:.1f} s)"
+            if job.state == "stopping":
+                self.cancel.disabled = True
+                self.status.object = "Stopping… collecting the part simulated so far."
+            else:
+                self.status.object = (
+                    f"Running… {100 * job.progress:.0f} % ({job.elapsed:.1f} s)"
+                )
             return
         if self._callback is not None:
             self._callback.stop()

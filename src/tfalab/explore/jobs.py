@@ -5,7 +5,8 @@ A :class:`Job` runs one function of :mod:`tfalab.explore.tasks` in a process for
 fork server that has already imported tfalab and PyBaMM (so a job starts in milliseconds).
 The page polls :meth:`Job.poll`; :meth:`Job.cancel` and the time limit send SIGTERM, on which
 the step loop stops at its next step and hands back the part simulated so far (termination
-``"interrupted"``); a process that does not answer within :data:`GRACE` s is killed.
+``"interrupted"``), collected by the next polls; a process that has not ended :data:`GRACE` s
+later is killed. No call blocks the server's event loop.
 Errors come back as one-line messages, never as tracebacks.
 """
 
@@ -19,7 +20,7 @@ import time
 from typing import Any
 
 #: s a stopped job has to hand back its partial result before it is killed
-GRACE = 5.0
+GRACE = 10.0
 #: jobs that may run at once on one server (all sessions together)
 MAX_JOBS = max(2, os.cpu_count() or 2)
 
@@ -80,14 +81,19 @@ class BusyError(RuntimeError):
 class Job:
     """One task in a child process.
 
-    ``state`` is "running", "done", "failed", "cancelled" or "timed out"; ``progress`` in
-    [0, 1]; ``result`` the task's result (or the partial result of a stopped run, or None);
-    ``message`` a one-line account of how it ended.
+    ``state`` is "running", "stopping" (asked to stop, its partial result still on the way),
+    "done", "failed", "cancelled" or "timed out"; ``progress`` in [0, 1]; ``result`` the
+    task's result (or the partial result of a stopped run, or None); ``message`` a one-line
+    account of how it ended.
+
+    Nothing here blocks the caller (a web server's event loop): :meth:`cancel` sends SIGTERM
+    and returns; later :meth:`poll` calls collect the partial result, and a child that has
+    not ended :data:`GRACE` s after the request is killed by a timer thread.
     """
 
     def __init__(self, task: str, kwargs: dict[str, Any], time_limit: float) -> None:
         with _LOCK:
-            alive = {j for j in _RUNNING if j.state == "running"}
+            alive = {j for j in _RUNNING if j._proc.is_alive()}
             _RUNNING.intersection_update(alive)
             if len(alive) >= MAX_JOBS:
                 raise BusyError(
@@ -104,6 +110,7 @@ class Job:
         self.time_limit = float(time_limit)
         self.started = time.monotonic()
         self._ended: float | None = None
+        self._stopped_as: tuple[str, str] | None = None  # (state, message) once asked to stop
         self.state = "running"
         self.progress = 0.0
         self.result: Any = None
@@ -115,7 +122,7 @@ class Job:
         return (self._ended or time.monotonic()) - self.started
 
     def _drain(self, timeout: float = 0.0) -> None:
-        while self._conn.poll(timeout):
+        while not self._conn.closed and self._conn.poll(timeout):
             try:
                 kind, value = self._conn.recv()
             except (EOFError, OSError):
@@ -128,50 +135,61 @@ class Job:
                 self.result, self.progress = value, 1.0
                 if self.state == "running":
                     self.state, self.message = "done", "finished"
+                elif self.state == "stopping":  # it finished before the stop reached it
+                    self._finish(*self._stopped_as or ("cancelled", "cancelled"))
             elif kind == "partial":
                 self.result = value
-                if self.state == "running":
-                    self.state, self.message = "cancelled", "stopped"
+                self._finish(*self._stopped_as or ("cancelled", "stopped"))
             elif kind == "error":
                 self.state, self.message = "failed", value
 
+    def _finish(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+
     def poll(self) -> bool:
-        """Collect what the child sent; enforce the time limit. True while it runs."""
-        if self.state != "running":
+        """Collect what the child sent; enforce the time limit. True while it runs (or while
+        a stopped run's partial result is still on its way)."""
+        if self.state not in ("running", "stopping"):
             return False
         self._drain()
         if self.state == "running" and self.elapsed > self.time_limit:
             self._stop("timed out", f"stopped at the time limit of {self.time_limit:g} s")
-        elif self.state == "running" and not self._proc.is_alive():
+        if self.state in ("running", "stopping") and not self._proc.is_alive():
             self._drain(0.2)
-            if self.state == "running":
+            if self.state == "stopping":  # killed, or it ended without a partial result
+                self._finish(*self._stopped_as or ("cancelled", "cancelled"))
+            elif self.state == "running":
                 self.state = "failed"
                 self.message = (
                     f"the computation ended without a result (exit code {self._proc.exitcode})"
                 )
-        if self.state != "running":
+        if self.state not in ("running", "stopping"):
             self._close()
-        return self.state == "running"
+            return False
+        return True
 
     def cancel(self) -> None:
-        """Stop the job, keeping the part computed so far as ``result`` where there is one."""
+        """Ask the job to stop, keeping the part computed so far as ``result`` where there is
+        one (collected by the next :meth:`poll` calls; :meth:`wait` waits for it)."""
         if self.state == "running":
             self._stop("cancelled", "cancelled")
-            self._close()
+
+    def wait(self, timeout: float = GRACE + 1.0) -> bool:
+        """Poll until the job has ended or ``timeout`` s have passed; True if it ended."""
+        deadline = time.monotonic() + timeout
+        while self.poll():
+            if time.monotonic() > deadline:
+                return False
+            self._drain(0.05)
+        return True
 
     def _stop(self, state: str, message: str) -> None:
         self._ended = time.monotonic()
-        self.state, self.message = state, message
+        self._stopped_as = (state, message)
+        self.state, self.message = "stopping", f"{message}; collecting the part computed"
         if self._proc.is_alive():
             self._proc.terminate()  # SIGTERM: the step loop hands back its partial run
-        deadline = time.monotonic() + GRACE
-        while time.monotonic() < deadline:
-            self._drain(0.05)
-            if not self._proc.is_alive() and not self._conn.poll():
-                break
-        if self._proc.is_alive():
-            self._proc.kill()
-        self.state, self.message = state, message  # _drain may have set "cancelled"
+            threading.Thread(target=_kill_after, args=(self._proc, GRACE), daemon=True).start()
 
     def _close(self) -> None:
         self._ended = self._ended or time.monotonic()
@@ -179,6 +197,13 @@ class Job:
         self._conn.close()
         with _LOCK:
             _RUNNING.discard(self)
+
+
+def _kill_after(proc: Any, grace: float) -> None:
+    """Kill ``proc`` if it has not ended ``grace`` s from now (a thread: blocks nobody)."""
+    proc.join(grace)
+    if proc.is_alive():
+        proc.kill()
 
 
 def warm() -> None:

@@ -222,6 +222,9 @@ class MapsView:
         running = job.poll()
         self.progress.value = int(100 * job.progress)
         if running:
+            if job.state == "stopping":
+                self.cancel.disabled = True
+                self.status.object = "Stopping…"
             return
         if self._callback is not None:
             self._callback.stop()

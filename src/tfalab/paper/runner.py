@@ -11,6 +11,7 @@ rows and writes only its figures (under ``out/figures``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -215,6 +216,16 @@ def _client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
     return Client(cluster), cluster
 
 
+def _stop_workers(client: Any) -> None:
+    """Ask every worker of ``client`` to stop its running simulation (:mod:`tfalab.stop`),
+    so that closing the cluster does not wait for the claims under way (about 4 s per busy
+    worker otherwise). Only for a cluster of our own: the flag stays set in each worker."""
+    from tfalab.stop import request_stop
+
+    with contextlib.suppress(Exception):
+        client.run(request_stop, on_error="ignore")
+
+
 def _reproduce_dask(out: Path, claims: list[Claim], units: list[tuple[str, ...]],
                     progress: Callable[[str], None] | None, literature: bool, workers: int,
                     scheduler: str | None) -> list[ResultRow]:
@@ -273,6 +284,10 @@ def _reproduce_dask(out: Path, claims: list[Claim], units: list[tuple[str, ...]]
             if progress:
                 for cid in what:
                     progress(cid)
+    except KeyboardInterrupt:
+        if cluster is not None:  # our own workers: their step loops stop at the next step
+            _stop_workers(client)
+        raise
     finally:
         client.close()
         if cluster is not None:
