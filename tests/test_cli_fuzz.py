@@ -150,6 +150,16 @@ FILE_CASES = [
                             "0"]),
     ("sweep-spec-seed", ["sweep", "@spec_seed", "--out", "@out/s", "--workers", "0"]),
     ("sweep-plot-missing", ["sweep-plot", "@missing"]),
+    # found by the fuzz of session 9, fixed in session 10 (silent before)
+    ("design-li-free-li", ["design", "--anode", "li", "--free-li", "50 wt%"]),
+    ("design-li-skeleton", ["design", "--anode", "li", "--skeleton", "Li2B6"]),
+    ("design-loading-alone", ["design", "--loading", "2 mg/cm2"]),
+    ("design-stack-alone", ["design", "--stack", "thin"]),
+    ("protocol-mega", ["simulate", "symmetric", "--protocol", "cycle 1 MA/CM2 1 mAh/cm2 x 2"]),
+    ("protocol-short", ["simulate", "symmetric", "--protocol",
+                        "cycle 0.5 mA/cm2 2 mAh/cm2 for 1 h"]),
+    ("protocol-amp", ["ccd", "--anode", "li", "--pressure", "10", "--protocol",
+                      "ccd from 1 mA/cm2 step 1 A/cm2 to 9 A/cm2"]),
 ]
 CASES = [*_cases(), *((f"{n}-{k}", a) for k, (n, a) in enumerate(FILE_CASES))]
 

@@ -37,6 +37,17 @@ def cli() -> None:
     """tfalab: virtual laboratory for Li-metal and topology-fortified anodes."""
 
 
+def _given_options() -> set[str]:
+    """The current command's options that the user typed (not left at their defaults)."""
+    ctx = click.get_current_context()
+    return {name for name in ctx.params
+            if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
+
+
+def _flags(names: set[str]) -> str:
+    return ", ".join(f"--{n.replace('_', '-')}" for n in sorted(names))
+
+
 @cli.command()
 @click.option("--anode", type=click.Choice(["tfa", "li"]), default="tfa", show_default=True,
               help="Skeleton-hosted anode or bare Li.")
@@ -64,6 +75,13 @@ def design(anode: str, skeleton: str, free_li: str, thickness: str, porosity: st
     from tfalab.anode import CompositeAnode
     from tfalab.design import anode_summary, make_stack
 
+    given = _given_options()
+    if anode == "li" and (ignored := given & {"skeleton", "free_li", "porosity"}):
+        raise click.UsageError(f"{_flags(ignored)}: bare Li (--anode li) has no skeleton; "
+                               "drop the option or use --anode tfa")
+    if cathode is None and (ignored := given & {"loading", "stack"}):
+        raise click.UsageError(f"{_flags(ignored)}: a full-cell option without a cathode; "
+                               "add --cathode fes2 or --cathode ncm")
     an = CompositeAnode.bare_li(thickness) if anode == "li" else CompositeAnode(
         skeleton=skeleton, free_li=free_li, thickness=thickness, porosity=porosity)
     result: dict[str, dict] = {"anode": anode_summary(an)}
