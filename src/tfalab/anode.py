@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
 from tfalab.constants import FARADAY
@@ -168,6 +169,7 @@ class CompositeAnode:
         """m³ of solid per kg: w/ρ_Li + (1 − w)/ρ_skeleton."""
         v = self.free_li / self._li.require("density")
         if self.free_li < 1.0:
+            assert self.skeleton is not None  # __init__: no skeleton means free_li == 1
             v += (1.0 - self.free_li) / self.skeleton.require("density")
         return v
 
@@ -201,12 +203,16 @@ class CompositeAnode:
     @property
     def li_specific_capacity(self) -> float:
         """C/kg of free Li (F / M_Li)."""
-        return self._li.specific_capacity
+        capacity = self._li.specific_capacity
+        assert capacity is not None  # phases.toml gives Li its electrons and formula
+        return capacity
 
     @property
     def li_volume_per_charge(self) -> float:
         """m³ of Li per coulomb: V_m / F (1 mAh/cm² ≙ 4.85 µm)."""
-        return self._li.molar_volume / FARADAY
+        molar_volume = self._li.molar_volume
+        assert molar_volume is not None  # phases.toml gives Li its density and formula
+        return molar_volume / FARADAY
 
     @property
     def specific_capacity(self) -> float:
@@ -349,8 +355,7 @@ def _youngs(k: float, g: float) -> float:
     return 0.0 if k <= 0 or g <= 0 else 9 * k * g / (3 * k + g)
 
 
-def modulus_bounds(fractions: Sequence[float], bulk: Sequence[float],
-                   shear: Sequence[float]) -> ModulusBounds:
+def modulus_bounds(fractions: ArrayLike, bulk: ArrayLike, shear: ArrayLike) -> ModulusBounds:
     """Voigt, Reuss and Hashin–Shtrikman bounds for an isotropic multiphase composite.
 
     HS bounds in Berryman's form (Λ, Γ, ζ functions), Mavko et al., *The Rock Physics
@@ -424,7 +429,9 @@ def free_li_for_specific_capacity(specific_capacity: str | float) -> float:
     0.499
     """
     q = to_si(specific_capacity, "specific_capacity", "specific_capacity")
-    w = q / get_phase("Li").specific_capacity
+    li_capacity = get_phase("Li").specific_capacity
+    assert li_capacity is not None  # phases.toml gives Li its electrons and formula
+    w = q / li_capacity
     if not 0 <= w <= 1:
         raise ParameterError(f"{specific_capacity!r} is beyond the capacity of pure Li")
     return w

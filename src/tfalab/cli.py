@@ -224,6 +224,19 @@ def _interruptible() -> Iterator[None]:
             sys.exit(130)
 
 
+@contextlib.contextmanager
+def _resumable(store: Path, what: str) -> Iterator[None]:
+    """A sweep or study stores each finished point as it comes: an interrupt (Ctrl-C,
+    SIGTERM) says where they are and that the same command resumes (exit code 130)."""
+    with _signals():
+        try:
+            yield
+        except KeyboardInterrupt:
+            click.echo(f"tfalab: interrupted; the {what} finished so far are in {store} "
+                       "(the same command resumes from them)", err=True)
+            sys.exit(130)
+
+
 def _keeping_partial(run: Any, parquet: Path) -> Any:
     """``run()`` a simulation; its partial CellTest is written to ``parquet`` on a solver
     failure, and an interrupted run comes back as its result (termination "interrupted")."""
@@ -825,7 +838,8 @@ def sweep_cmd(spec: str, out: str, scheduler: str | None, workers: int | None,
     """
     from tfalab.sweep import run_sweep
 
-    run = run_sweep(spec, out, scheduler=scheduler, workers=workers, progress=progress)
+    with _resumable(Path(out) / "results.parquet", "points"):
+        run = run_sweep(spec, out, scheduler=scheduler, workers=workers, progress=progress)
     t = Table(title=f"sweep {spec}")
     for col in ("points", "already stored", "computed", "errors", "wall time / s"):
         t.add_column(col)
@@ -862,8 +876,9 @@ def optimize_cmd(spec: str, out: str, trials: int | None, scheduler: str | None,
     """
     from tfalab.sweep.optimize import optimize
 
-    res = optimize(spec, out, trials=trials, scheduler=scheduler, workers=workers,
-                   progress=progress, seed=seed)
+    with _resumable(Path(out) / "results.parquet", "trials"):
+        res = optimize(spec, out, trials=trials, scheduler=scheduler, workers=workers,
+                       progress=progress, seed=seed)
     console = Console()
     t = Table(title=f"optimize {spec}")
     for col in ("trials", "already done", "computed", "failed", "Pareto", "wall time / s"):

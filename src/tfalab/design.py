@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -350,8 +350,8 @@ def pellet_cell(cathode: str = "fes2", loading: str | float = "2.17 mg/cm2",
     collectors unless ``collector`` is given."""
     sep = pellet_separator_thickness(die_diameter, pellet_mass, pellet_porosity,
                                      separator_phase)
-    foils = {} if collector is None else {"cathode_collector": collector,
-                                           "anode_collector": collector}
+    foils: dict[str, Any] = {} if collector is None else {"cathode_collector": collector,
+                                                          "anode_collector": collector}
     return CellStack(cathode=make_cathode(cathode, loading), anode=anode or CompositeAnode(),
                      separator_thickness=sep,
                      separator_porosity=to_si(pellet_porosity, "fraction", "pellet_porosity"),
@@ -369,7 +369,7 @@ def thin_cell(cathode: str = "ncm", loading: str | float = "4 mAh/cm2",
                      anode_collector=Collector("Cu", 8e-6))
 
 
-PRESETS = {"pellet": pellet_cell, "thin": thin_cell}
+PRESETS: dict[str, Callable[..., CellStack]] = {"pellet": pellet_cell, "thin": thin_cell}
 
 
 def make_stack(preset: str, **kwargs: Any) -> CellStack:

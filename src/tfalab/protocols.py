@@ -314,6 +314,7 @@ class CCDRamp(Protocol):
         i = self.current_densities()
         if self.half_cycle_capacity is not None:
             return self.half_cycle_capacity / i
+        assert self.half_cycle_time is not None  # __init__: no capacity means a time
         return np.full(i.shape, float(self.half_cycle_time))
 
     def cycle_steps(self) -> list[list[Step]]:
@@ -323,6 +324,7 @@ class CCDRamp(Protocol):
     def _per_half(self, sep: str) -> str:
         if self.half_cycle_capacity is not None:
             return f"{_mAh(self.half_cycle_capacity)}{sep}"
+        assert self.half_cycle_time is not None  # __init__: no capacity means a time
         return f"{_time(float(self.half_cycle_time))}{sep}"
 
     def describe(self) -> str:
@@ -395,6 +397,7 @@ class GalvanostaticCycling(Protocol):
     def _until(self) -> str:
         if self.cycles is not None:
             return f"x {self.cycles}"
+        assert self.total_time is not None  # __init__: exactly one of total_time and cycles
         return f"for {_time(float(self.total_time))}"
 
     def describe(self) -> str:
@@ -672,9 +675,9 @@ def _parse_one(text: str) -> Protocol:
         return StripToFailure(i, cap)
     if kind == "cycle":
         n = g["n1"] or g["n2"] or g["n3"]
-        t = None if g["t"] is None else _unit_text(g["t"], "time")
+        total = None if g["t"] is None else _unit_text(g["t"], "time")
         return GalvanostaticCycling(_unit_text(g["i"], "current_density"),
-                                    _unit_text(g["q"], "areal_capacity"), total_time=t,
+                                    _unit_text(g["q"], "areal_capacity"), total_time=total,
                                     cycles=None if n is None else int(n))
     kwargs: dict[str, Any] = {
         key: _unit_text(g[key], "current_density")
@@ -787,7 +790,9 @@ class FullProtocol:
         m = re.fullmatch(rf"rate\s+((?:{_RATE}\s*,\s*)*{_RATE})\s+x\s*(\d+)", s)
         if m:
             rates = [float(r) for r in re.findall(r"(\d*\.?\d+)\s*c", m.group(1))]
-            return cls(tuple((r, int(m.group(m.lastindex))) for r in rates))
+            last = m.lastindex
+            assert last is not None  # the pattern matched, so its last group did
+            return cls(tuple((r, int(m.group(last))) for r in rates))
         raise ProtocolError(f"unknown full-cell protocol {text!r}; write e.g. "
                             "'cycle 1C for 420 cycles', 'cycle 0.2C x 40' or "
                             "'rate 0.2C,0.5C,1C,2C,5C x 5'")

@@ -33,7 +33,7 @@ import numbers
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -47,7 +47,7 @@ from pydantic import (
     create_model,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from tfalab.errors import ParameterError, TfalabError
 
@@ -157,22 +157,33 @@ def quantity(example: str) -> Any:
     return Annotated[Any, PlainValidator(check)]
 
 
-#: a finite plain number (SI)
-Number = _checked(_number_ok, "expected a finite number")
-#: an integer (not a boolean)
-Int = _checked(_int_ok, "expected an integer")
-#: a whole number: an integer, an integral float or a digit string
-Count = _checked(_count_ok, "expected a whole number such as 100")
-#: a string
-Text = _checked(lambda v: isinstance(v, str), "expected a string")
-#: true or false
-Bool = _checked(lambda v: isinstance(v, bool), "expected true or false")
-#: a value a sweep point may hold
-PlainValue = _checked(_plain_ok, "expected a string, a finite number, true/false, or a list or "
-                                 "table of these")
-CurrentDensity = quantity("0.5 mA/cm2")
-Capacity = quantity("2 mAh/cm2")
-Time = quantity("30 min")
+if TYPE_CHECKING:  # to a type checker these are plain values; pydantic checks them
+    Number = Any
+    Int = Any
+    Count = Any
+    Text = Any
+    Bool = Any
+    PlainValue = Any
+    CurrentDensity = Any
+    Capacity = Any
+    Time = Any
+else:
+    #: a finite plain number (SI)
+    Number = _checked(_number_ok, "expected a finite number")
+    #: an integer (not a boolean)
+    Int = _checked(_int_ok, "expected an integer")
+    #: a whole number: an integer, an integral float or a digit string
+    Count = _checked(_count_ok, "expected a whole number such as 100")
+    #: a string
+    Text = _checked(lambda v: isinstance(v, str), "expected a string")
+    #: true or false
+    Bool = _checked(lambda v: isinstance(v, bool), "expected true or false")
+    #: a value a sweep point may hold
+    PlainValue = _checked(_plain_ok, "expected a string, a finite number, true/false, or a "
+                                     "list or table of these")
+    CurrentDensity = quantity("0.5 mA/cm2")
+    Capacity = quantity("2 mAh/cm2")
+    Time = quantity("30 min")
 
 
 def _pair(first: Any, second: Any, expected: str) -> Any:
@@ -271,13 +282,14 @@ _STEP = _pair(CurrentDensity, Time, "expected a (current density, duration) pair
 class StepsSchema(_ProtocolSchema):
     """``{"kind": "steps", ...}``: :class:`tfalab.protocols.StepList`."""
 
-    step_list: Annotated[list[_STEP], BeforeValidator(_as_list)]
+    step_list: Annotated[list[_STEP],  # type: ignore[valid-type]  # a run-time type
+                         BeforeValidator(_as_list)]
 
 
 class SequenceSchema(_ProtocolSchema):
     """``{"kind": "sequence", ...}``: :class:`tfalab.protocols.Sequence`."""
 
-    protocols: Annotated[list["_ProtocolItem"],
+    protocols: Annotated[list["_ProtocolItem"],  # type: ignore[valid-type]  # a run-time type
                          BeforeValidator(_as_list)]
 
 
@@ -312,14 +324,14 @@ _PROTOCOL_MEMBERS = tuple(Annotated[m, Tag(f"@{k}")] for k, m in PROTOCOL_SCHEMA
 
 #: a protocol's dict (:meth:`~tfalab.protocols.Protocol.to_dict`), by its ``kind``
 ProtocolDict = Annotated[
-    Union[_PROTOCOL_MEMBERS],  # noqa: UP007 - a union built from a tuple
+    Union[_PROTOCOL_MEMBERS],  # type: ignore[valid-type]  # noqa: UP007 - built from a tuple
     Discriminator(_kind_tag, custom_error_type="protocol_kind",
                   custom_error_message="{expected}",
                   custom_error_context={"expected": "expected a protocol dict whose 'kind' "
                                                     f"is one of {_KINDS_TEXT}"})]
 
 #: an item of a sequence: a protocol dict, a protocol string, a Protocol or a list of these
-_ProtocolItem = Annotated[
+_ProtocolItem = Annotated[  # type: ignore[valid-type]  # a run-time type
     Union[(*_PROTOCOL_MEMBERS,
            Annotated[Text, Tag("@text")],
            Annotated[_checked(_protocol_object_ok, "expected a protocol dict, a protocol "
@@ -334,8 +346,8 @@ SequenceSchema.model_rebuild()
 class FullProtocolSchema(_Schema):
     """:meth:`tfalab.protocols.FullProtocol.to_dict`: ``{"blocks": [[C-rate, cycles], ...]}``."""
 
-    blocks: Annotated[list[_pair(Number, Count, "expected a (C-rate, cycles) pair such as "
-                                                "[1.0, 10]")],
+    blocks: Annotated[list[_pair(  # type: ignore[valid-type]  # a run-time type
+        Number, Count, "expected a (C-rate, cycles) pair such as [1.0, 10]")],
                       BeforeValidator(_as_list)]
 
 
@@ -344,12 +356,12 @@ class AnodeSchema(_Schema):
     """:meth:`tfalab.anode.CompositeAnode.to_config`."""
 
     skeleton: Text | None = None
-    free_li: quantity("60 wt%") = 0.6
-    thickness: quantity("100 um") = 1e-4
-    porosity: quantity("6.6 %") = 0.066
-    collapse_fraction: _checked(lambda v: isinstance(v, str) or _number_ok(v),
-                                "expected a number, 'fitted', 'rigid' or 'collapse'") \
-        | None = None
+    free_li: quantity("60 wt%") = 0.6  # type: ignore[valid-type]  # a run-time type
+    thickness: quantity("100 um") = 1e-4  # type: ignore[valid-type]  # a run-time type
+    porosity: quantity("6.6 %") = 0.066  # type: ignore[valid-type]  # a run-time type
+    collapse_fraction: _checked(  # type: ignore[valid-type]  # a run-time type
+        lambda v: isinstance(v, str) or _number_ok(v),
+        "expected a number, 'fitted', 'rigid' or 'collapse'") | None = None
 
 
 @cache
@@ -364,8 +376,8 @@ def build_dict_schema() -> type[_Schema]:
         fitted_to: Annotated[list[Text], BeforeValidator(_as_list)]
         text: Text
 
-    value_table = create_model("BuildValuesSchema", __base__=_Schema,
-                               **{name: (BuildValueSchema | None, None) for name in FIELDS})
+    fields: dict[str, Any] = {name: (BuildValueSchema | None, None) for name in FIELDS}
+    value_table = create_model("BuildValuesSchema", __base__=_Schema, **fields)
 
     class BuildDictSchema(_Schema):
         name: Text
@@ -412,13 +424,13 @@ class _PointFields(_Schema):
 
 
 class _Range(_Schema):
-    low: quantity("20 um")
-    high: quantity("150 um")
+    low: quantity("20 um")  # type: ignore[valid-type]  # a run-time type
+    high: quantity("150 um")  # type: ignore[valid-type]  # a run-time type
     log: Bool = False
 
 
 class _SpaceRange(_Range):
-    step: quantity("1 um") | None = None
+    step: quantity("1 um") | None = None  # type: ignore[valid-type]  # a run-time type
 
 
 def _axis(range_model: type[_Schema], expected: str) -> Any:
@@ -437,7 +449,8 @@ def _axis(range_model: type[_Schema], expected: str) -> Any:
 def _point_model(name: str, base: type[_Schema], value: Any) -> type[_Schema]:
     from tfalab.sweep.spec import FIELDS
 
-    return create_model(name, __base__=base, **{f: (value, None) for f in FIELDS})
+    fields: dict[str, Any] = {f: (value, None) for f in FIELDS}
+    return create_model(name, __base__=base, **fields)
 
 
 @cache
@@ -507,7 +520,7 @@ def build_file_schema() -> type[_Schema]:
         note: Text = ""
 
     class ValueEntry(_Schema):
-        value: quantity("100 um")
+        value: quantity("100 um")  # type: ignore[valid-type]  # a run-time type
         source: Text = "reported"
         note: Text = ""
         citation: Text = ""
@@ -518,13 +531,13 @@ def build_file_schema() -> type[_Schema]:
             return "@fitted" if "fitted" in v else "@table"
         return "@plain"
 
-    entry = Annotated[
+    entry = Annotated[  # type: ignore[valid-type]  # a run-time type
         Union[Annotated[FittedEntry, Tag("@fitted")],  # noqa: UP007
               Annotated[ValueEntry, Tag("@table")],
               Annotated[quantity("100 um"), Tag("@plain")]],
         Discriminator(tag)]
-    value_table = create_model("BuildValuesSchema", __base__=_Schema,
-                               **{name: (entry, None) for name in FIELDS})
+    fields: dict[str, Any] = {name: (entry, None) for name in FIELDS}
+    value_table = create_model("BuildValuesSchema", __base__=_Schema, **fields)
 
     class BuildFileSchema(_Schema):
         name: Text = ""
@@ -584,7 +597,7 @@ def _join(parent: str, name: Any) -> str:
     return f"{parent}.{name}" if parent else str(name)
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: ErrorDetails) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     path = _path(err["loc"])
     if kind in ("unknown_fields", "missing_fields"):

@@ -74,7 +74,7 @@ _POWER = re.compile(r"(?<=[A-Za-zµμ])(-?[0-9])(?![0-9.])")
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The one pint registry tfalab uses."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     ureg.define("per_mille = 0.001 = ‰")
     return ureg
 
@@ -105,7 +105,7 @@ def _parse_unit(unit: str) -> pint.Unit:
     return parsed
 
 
-def quantity(value: str | Real | pint.Quantity, name: str = "value") -> pint.Quantity:
+def quantity(value: str | float | Real | pint.Quantity, name: str = "value") -> pint.Quantity:
     """Parse ``"20 MPa"`` (or a pint Quantity) into a pint Quantity.
 
     >>> quantity("20 MPa").to("Pa").magnitude
@@ -139,7 +139,7 @@ def _kind(kind: str) -> tuple[str, str]:
         raise UnitError(f"unknown kind of quantity {kind!r}; known: {', '.join(KINDS)}") from None
 
 
-def to_si(value: str | Real | pint.Quantity, kind: str, name: str = "value") -> float:
+def to_si(value: str | float | Real | pint.Quantity, kind: str, name: str = "value") -> float:
     """Return ``value`` in tfalab's SI unit for ``kind``, checking its dimension.
 
     Bare numbers are taken to be SI already. A wrong dimension raises :class:`UnitError`
@@ -162,8 +162,8 @@ def to_si(value: str | Real | pint.Quantity, kind: str, name: str = "value") -> 
     return out
 
 
-def _to_si_quantity(value: str | pint.Quantity, kind: str, name: str, example: str,
-                    si_unit: str) -> float:
+def _to_si_quantity(value: str | float | Real | pint.Quantity, kind: str, name: str,
+                    example: str, si_unit: str) -> float:
     q = quantity(value, name)
     if kind == "activation_energy" and q.check("[energy]"):
         q = q * registry().avogadro_constant  # eV per particle -> J/mol

@@ -197,8 +197,9 @@ def capacity_per_cycle(test: CellTest | pd.DataFrame, *, area_m2: float | None =
     codes, labels = _cycle_codes(test, by, rest_fraction)
     n = len(labels)
     pos, neg = _split_charge(t, i, _step_boundaries(test))
-    q_pos = np.bincount(codes[1:], weights=pos, minlength=n)
-    q_neg = np.bincount(codes[1:], weights=neg, minlength=n)
+    # weighted bincounts are floats (numpy's stubs say integers)
+    q_pos: np.ndarray = np.bincount(codes[1:], weights=pos, minlength=n)
+    q_neg: np.ndarray = np.bincount(codes[1:], weights=neg, minlength=n)
     charge, discharge = (q_pos, q_neg) if sgn > 0 else (q_neg, q_pos)
     charge, discharge = charge / 3600.0, discharge / 3600.0
     first = np.full(n, len(t))

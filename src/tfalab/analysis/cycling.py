@@ -23,7 +23,7 @@ import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: What the analysis functions accept: a CellTest, a BDF DataFrame, or (time, voltage, current).
-CyclingData = CellTest | pd.DataFrame | Sequence[Any]
+CyclingData: TypeAlias = CellTest | pd.DataFrame | Sequence[Any]
 
 REST_FRACTION = 1e-3  # |I| below this fraction of max |I| counts as rest
 _EDGE = 0.1  # fraction of a half-cycle's duration cut at each end to get the plateau

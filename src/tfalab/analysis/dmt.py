@@ -123,7 +123,8 @@ def read_modulus_map(path: str | Path, unit: str | None = None) -> np.ndarray:
 
             with tifffile.TiffFile(path) as tif:
                 data = tif.asarray()
-                desc = tif.pages[0].description if tif.pages else ""
+                # tifffile types pages[0] as TiffPage | TiffFrame; the first is a TiffPage
+                desc = tif.pages[0].description if tif.pages else ""  # type: ignore[union-attr]
             found = next((m.group(1) for m in [_UNIT_RE.search(desc or "")] if m), None)
         elif suffix in (".csv", ".txt", ".dat", ".tsv", ""):
             data, found = _csv_grid(path)
@@ -363,6 +364,7 @@ def fit_modulus_distribution(modulus_map: np.ndarray, n_peaks: int = 1,
         params.add(f"p{i}_sigma", value=sd, min=binw / 20)
         params.add(f"p{i}_fwhm", expr=f"{FWHM_PER_SIGMA!r}*p{i}_sigma")
     weights = 1.0 / np.sqrt(np.clip(counts, 1.0, None))
+    assert model is not None  # n_peaks >= 1, so init has a component
     try:
         result = model.fit(counts.astype(float), params, x=x, hw=binw / 2, weights=weights)
     except (ValueError, TypeError, RuntimeError, np.linalg.LinAlgError) as exc:

@@ -90,8 +90,13 @@ def skeleton_load_fraction(anode: CompositeAnode) -> float:
     """
     if not skeleton_percolates(anode):
         return 1.0
+    assert anode.skeleton is not None  # skeleton_percolates: the anode has a skeleton
     e_li = get_phase("Li").youngs_modulus
+    assert e_li is not None  # phases.toml gives Li its Young's modulus
     e_sk = anode.skeleton.youngs_modulus
+    if e_sk is None:  # Al, Cu, Li2S, VGCF: the load split needs the skeleton's modulus
+        raise ParameterError(f"skeleton phase {anode.skeleton.name!r} has no Young's modulus; "
+                             "a percolating skeleton needs one to share the stack pressure")
     f_li, f_sk = anode.li_volume_fraction, anode.skeleton_volume_fraction
     return f_li * e_li / (f_li * e_li + f_sk * e_sk)
 
@@ -108,6 +113,7 @@ def skeleton_path_diffusivity(anode: CompositeAnode) -> float:
     """
     if not skeleton_percolates(anode):
         return 0.0
+    assert anode.skeleton is not None  # skeleton_percolates: the anode has a skeleton
     d_ref = anode.skeleton.get("composite_li_diffusivity")
     if d_ref is None:
         return 0.0
@@ -131,6 +137,7 @@ def li_channel_size(anode: CompositeAnode) -> float:
     """
     if not skeleton_percolates(anode):
         return anode.thickness
+    assert anode.skeleton is not None  # skeleton_percolates: the anode has a skeleton
     d_f = anode.skeleton.get("fibre_diameter")
     if d_f is None:
         return anode.thickness
@@ -181,6 +188,7 @@ def skeleton_path_parameters(anode: CompositeAnode) -> dict[str, float]:
                "Anode skeleton-path length [m]": anode.thickness}
     if skeleton_path_diffusivity(anode) == 0.0:
         return neutral
+    assert anode.skeleton is not None  # a skeleton path needs a skeleton
     names = SKELETON_PATH_FITS.get(anode.skeleton.name)
     if names is None:
         raise ParameterError(
@@ -200,6 +208,7 @@ def material_parameters() -> dict[str, float]:
     (:mod:`tfalab.cell.builds`)."""
     li = get_phase("Li")
     se = get_phase("Li6PS5Cl")
+    assert li.molar_volume is not None  # phases.toml gives Li its density and formula
     return {
         "Li molar volume [m3.mol-1]": li.molar_volume,
         "Li creep stress exponent": li.require("creep_stress_exponent"),

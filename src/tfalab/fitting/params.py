@@ -57,7 +57,7 @@ def pint_unit(unit: str) -> str:
     """A PyBaMM unit (``"Ohm.m2.s-0.5"``) written for pint (``"ohm*m**2*s**-0.5"``)."""
     if not unit:
         return "dimensionless"
-    parts = []
+    parts: list[str] = []
     for part in unit.split("."):
         m = re.fullmatch(r"([A-Za-z]+)(-?\d+(?:\.\d+)?)?", part)
         if m is None:  # a decimal exponent split by the "." separator is re-joined below

@@ -177,7 +177,8 @@ def load(path: str | Path) -> Microstructure:
 
             with tifffile.TiffFile(p) as tif:
                 labels = tif.asarray()
-                desc = tif.pages[0].description
+                # tifffile types pages[0] as TiffPage | TiffFrame; the first is a TiffPage
+                desc = tif.pages[0].description  # type: ignore[union-attr]
             meta = json.loads(desc)
             if not isinstance(meta, dict) or "voxel_size" not in meta:
                 raise DataFileError(f"{p}: {what}: its description holds no tfalab metadata")

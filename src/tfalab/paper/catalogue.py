@@ -60,6 +60,7 @@ class Tolerance:
         """Short human text: '±10 %', '±2 %-points', '≥ paper', ..."""
         match self.kind:
             case "rel":
+                assert self.value is not None  # __post_init__: "rel" needs a value
                 return f"±{100 * self.value:g} %"
             case "abs":
                 return f"±{self.value:g} {unit}".rstrip() + (" points" if unit == "%" else "")

@@ -120,6 +120,8 @@ def hs_upper_for_skeleton(youngs: float) -> float:
     nu = (a.skeleton.poisson_ratio if a.skeleton is not None else None) or 0.2
     k, g = youngs / (3 * (1 - 2 * nu)), youngs / (2 * (1 + nu))
     li = get_phase("Li")
+    # phases.toml gives Li its E and nu
+    assert li.bulk_modulus is not None and li.shear_modulus is not None
     return modulus_bounds([a.li_volume_fraction, a.skeleton_volume_fraction, a.porosity],
                           [li.bulk_modulus, k, 0.0], [li.shear_modulus, g, 0.0]).hs_upper
 
@@ -133,11 +135,13 @@ def c7(ctx: Context) -> Answer:
     if skel is None:
         raise ValueError("LiBx has no Young's modulus in the materials database")
     lo, hi = (hs_upper_for_skeleton(e) for e in PAPER_SKELETON_RANGE)
+    li_youngs = get_phase("Li").youngs_modulus
+    assert li_youngs is not None  # phases.toml gives Li its Young's modulus
     method = ("method check of the histogram fit, not a prediction: a synthetic 256x256 Li "
               "DMT map made with the paper's Gaussian (6.5 GPa, FWHM 2.94 GPa, 8-px domains, "
               f"pixel noise) is fitted: {li.mean / 1e9:.3f} +- {li.mean_stderr / 1e9:.3f} GPa, "
               f"FWHM {li.fwhm / 1e9:.3f} +- {li.fwhm_stderr / 1e9:.3f} GPa. tfalab's Li "
-              f"Young's modulus (Masias 2019) is {get_phase('Li').youngs_modulus / 1e9:.2f} GPa")
+              f"Young's modulus (Masias 2019) is {li_youngs / 1e9:.2f} GPa")
     tfa_note = (
         "prediction: Hashin-Shtrikman upper bound of the TFA (74 vol% Li 7.82 GPa, 19 vol% "
         "LiBx 30 GPa, 6.6 % pores; CompositeAnode().modulus_bounds()). HS+ is the modulus of "

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from tfalab.stop import Stoppable, stop_workers
 from tfalab.sweep.points import evaluate_point
 from tfalab.sweep.spec import SweepSpec, point_key
 from tfalab.sweep.store import Store
@@ -161,6 +162,10 @@ def run_sweep(spec: SweepSpec | dict[str, Any] | str | Path, out: str | Path, *,
                 print(f"Dask dashboard: {dashboard}", file=sys.stderr)
             try:
                 _run_dask(client, todo, spec, retries, show, finished)
+            except KeyboardInterrupt:
+                if own:  # our own workers: their step loops stop at their next step
+                    stop_workers(client)
+                raise
             finally:
                 if own:
                     client.close()
@@ -181,7 +186,7 @@ def _run_dask(client: Any, todo: list[tuple[str, dict[str, Any]]], spec: SweepSp
               retries: int, show: bool, finished: Callable[[dict[str, Any]], None]) -> None:
     from dask.distributed import as_completed
 
-    futures = [client.submit(_evaluate, p, spec.kind, spec.timeout, key=f"point-{k}",
+    futures = [client.submit(Stoppable(_evaluate), p, spec.kind, spec.timeout, key=f"point-{k}",
                              retries=retries, pure=False) for k, p in todo]
     try:
         for fut in _progress(as_completed(futures), show, len(futures)):

@@ -76,6 +76,7 @@ import numpy as np
 import pandas as pd
 
 from tfalab.errors import ParameterError
+from tfalab.stop import Stoppable, stop_workers
 from tfalab.sweep.points import DESIGN_OUTPUTS, KIND_OUTPUTS, evaluate_point
 from tfalab.sweep.spec import FIELDS, point_key
 from tfalab.sweep.store import Store
@@ -590,8 +591,8 @@ def optimize(spec: OptimizeSpec | dict[str, Any] | str | Path, out: str | Path, 
             if hit is None:
                 jobs.append(k)
         if jobs and client is not None:
-            futs = [client.submit(evaluate_point, batch[k], spec.kind, pure=False, retries=1)
-                    for k in jobs]
+            futs = [client.submit(Stoppable(evaluate_point), batch[k], spec.kind, pure=False,
+                                  retries=1) for k in jobs]
             for k, fut in zip(jobs, futs, strict=True):
                 try:
                     rows[k] = fut.result()
@@ -651,6 +652,10 @@ def optimize(spec: OptimizeSpec | dict[str, Any] | str | Path, out: str | Path, 
         finally:
             if bar is not None:
                 bar.close()
+    except KeyboardInterrupt:
+        if own:  # our own workers: their step loops stop at their next step
+            stop_workers(client)
+        raise
     finally:
         store.compact()
         if own:
