@@ -19,6 +19,7 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # two processes, each test file on one of them (module fixtures such as the explorer's
 # server start once); the suite's signal, kill and browser tests tolerate the shared CPU

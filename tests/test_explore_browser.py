@@ -225,7 +225,9 @@ def test_cancel_keeps_the_part_simulated(page):
     _tab(page, "Cell")
     _set(page, ".tfa-protocol", "cycle 0.5 mA/cm2 2 mAh/cm2 for 500000 h")
     page.get_by_role("button", name="Run simulation").click()
-    time.sleep(2.0)
+    # cancel once something is simulated (a loaded machine takes longer to build the model)
+    page.locator(".tfa-cell-status").get_by_text(re.compile(r"Running… 0\.\d|Running… [1-9]")
+                                                 ).wait_for(timeout=60_000)
     page.get_by_role("button", name="Cancel").click()
     page.locator(".tfa-cell-status").get_by_text(re.compile("Stopped")).wait_for(
         timeout=15_000)

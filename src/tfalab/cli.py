@@ -7,7 +7,7 @@ import json
 import re
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -954,7 +954,8 @@ def sweep_plot_cmd(directory: str, kind: str, x: str | None, y: str | None,
         figures.map_figure(results, x, y, value, path, by=by)
     elif kind == "pareto":
         if objectives:
-            objs: object = [o.strip() for o in objectives.split(",") if o.strip()]
+            objs: dict[str, str] | list[str] = [o.strip() for o in objectives.split(",")
+                                                 if o.strip()]
         elif spec is not None:
             objs = spec.objectives
         else:
@@ -997,7 +998,7 @@ def explore_cmd(port: int, address: str, no_browser: bool, upload_limit: str, ti
     except Exception as exc:
         raise ParameterError(f"--upload-limit: {upload_limit!r} is not a size such as "
                              "'200 MB'") from exc
-    references = None
+    references: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
     if not no_paper:
         from tfalab.paper.explore_points import reference_points as references
     settings = Settings(upload_limit=limit, time_limit=to_si(time_limit, "time", "time_limit"),

@@ -227,6 +227,7 @@ def _write_sims(path: Path) -> None:
     p = synthetic_profile(tv["D_m2_s"], time=tv["time_s"],
                           depth_resolution=tv["depth_resolution_m"], noise=tv["noise"],
                           seed=tv["seed"], counts=tv["counts"])
+    assert p.sigma is not None  # a synthetic profile always has its sigma
     rows = "".join(f"{x * 1e6:.4f},{y:.6f},{e:.6f}\n"
                    for x, y, e in zip(p.depth, p.signal, p.sigma, strict=True))
     path.write_text("depth (um),6Li/(6Li+7Li),sigma\n" + rows, encoding="utf-8")

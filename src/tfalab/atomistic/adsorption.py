@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from tfalab.atomistic.calculators import (
     FMAX,
@@ -126,8 +126,9 @@ class AdsorptionResult:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> AdsorptionResult:
         """Inverse of :meth:`to_dict`."""
-        sites = [SiteEnergy(**{k: tuple(v) if isinstance(v, list) else v
-                               for k, v in s.items()}) for s in d["sites"]]
+        sites = [SiteEnergy(**cast(dict[str, Any],  # JSON fields, lists back to tuples
+                                   {k: tuple(v) if isinstance(v, list) else v
+                                    for k, v in s.items()})) for s in d["sites"]]
         return cls(d["surface"], d["n_atoms"], d["e_slab"], LiReference(**d["reference"]),
                    sites, d.get("fmax", FMAX))
 

@@ -21,7 +21,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -87,7 +87,8 @@ def _lean_chgnet_class() -> type:
 
     class LeanCHGNetCalculator(CHGNetCalculator):
         def calculate(self, atoms: Any = None, properties: list | None = None,
-                      system_changes: list | None = None, task: str | None = None) -> None:
+                      system_changes: list | None = None,
+                      task: Literal["e", "ef", "em", "efs", "efsm"] | None = None) -> None:
             if task is None:
                 props = properties or ["energy", "forces", "stress"]
                 task = "efs" if "stress" in props else "ef"

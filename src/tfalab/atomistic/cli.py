@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -99,7 +99,8 @@ def adsorption(surfaces: tuple[str, ...], max_sites: int, thickness: float, fmax
             m = re.fullmatch(r"\s*([A-Za-z0-9]+)\s*\(\s*(-?\d)\s*(-?\d)\s*(-?\d)\s*\)\s*", name)
             if not m:
                 raise click.BadParameter(f"{name!r}: write Phase(hkl), e.g. LiBx(110)")
-            miller = tuple(int(g) for g in m.groups()[1:])
+            miller = cast(tuple[int, int, int],  # the pattern has three index groups
+                          tuple(int(g) for g in m.groups()[1:]))
             _say(f"{name}: relaxing bulk, building the slab")
             slab = surface_slab(m.group(1), miller, calc, fmax=fmax, thickness=thickness)
             results[name] = adsorb(slab, calc, max_sites=max_sites, fmax=fmax, reference=ref,

@@ -114,10 +114,10 @@ def elastic_tensor(atoms: Any, calculator: Any = None,
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 stresses.append(np.asarray(work.get_stress(voigt=True), float) * EV_PER_A3)
-        stresses = np.array(stresses)
-        if not np.isfinite(stresses).all():
+        table = np.array(stresses)
+        if not np.isfinite(table).all():
             raise SimulationError("non-finite stress")
-        C[:, k] = np.polyfit(np.array(strains), stresses, 1)[0]
+        C[:, k] = np.polyfit(np.array(strains), table, 1)[0]
     C = 0.5 * (C + C.T)
     stable = bool(np.linalg.eigvalsh(C).min() > 0)
     return ElasticResult(C, voigt_reuss_hill(C), stable, strains)

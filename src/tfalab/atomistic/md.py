@@ -24,11 +24,15 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from tfalab.errors import ParameterError, SimulationError
+
+if TYPE_CHECKING:
+    from ase import Atoms
+    from ase.md.md import MolecularDynamics
 
 #: Å²/fs → m²/s
 A2_PER_FS = 1e-20 / 1e-15
@@ -81,7 +85,7 @@ def mean_square_displacement(positions: np.ndarray, max_lag: int | None = None,
     return lags, msd
 
 
-def msd_by_species(positions: np.ndarray, symbols: Sequence[str],
+def msd_by_species(positions: np.ndarray, symbols: Sequence[str] | np.ndarray,
                    masses: np.ndarray | None = None, max_lag: int | None = None
                    ) -> dict[str, np.ndarray]:
     """MSD (Å²) per chemical species, keyed by element symbol (lags as in
@@ -208,7 +212,7 @@ def read_trajectory(path: str | Path, dt_fs: float | None = None) -> MDRun:
     from ase.io import read
 
     path = Path(path)
-    frames = read(path, index=":")
+    frames = cast("list[Atoms]", read(path, index=":"))  # ase: index=":" gives a list
     if not frames:
         raise ParameterError(f"{path} holds no frames")
     side = path.with_suffix(path.suffix + ".json")
@@ -273,7 +277,7 @@ def run_md(atoms: Any, calculator: Any = None, temperature_K: float = 300.0,
             if clash:
                 raise ParameterError(f"{path} was run with other settings {clash}; pass "
                                      "resume=False or another trajectory file")
-            frames = read(path, index=":")
+            frames = cast("list[Atoms]", read(path, index=":"))  # ase: a list for ":"
             work = frames[-1].copy()
             if work.get_momenta() is None or not np.any(work.get_momenta()):
                 raise ParameterError(f"{path}: last frame has no momenta; cannot resume")
@@ -289,6 +293,7 @@ def run_md(atoms: Any, calculator: Any = None, temperature_K: float = 300.0,
         thermalize(work, temperature_K=temperature_K, rng=rng)
         vd.Stationary(work)
     dt = timestep_fs * units.fs
+    dyn: MolecularDynamics
     if thermostat == "langevin":
         dyn = Langevin(work, dt, temperature_K=temperature_K,
                        friction=friction_per_fs / units.fs, rng=rng, fixcm=False)
@@ -357,9 +362,10 @@ def md_summary(run: MDRun, equilibration_fs: float = 0.0) -> dict[str, Any]:
                            "species": {}}
     msd = run.msd(equilibration_fs)
     for el, m in msd.items():
-        d = {"msd_final_A2": float(m[-1]),
-             "msd_mean_last_half_A2": float(m[len(m) // 2:].mean()),
-             "D_m2_s": math.nan, "D_err_m2_s": math.nan, "D_cm2_s": math.nan, "fit": None}
+        d: dict[str, Any] = {
+            "msd_final_A2": float(m[-1]),
+            "msd_mean_last_half_A2": float(m[len(m) // 2:].mean()),
+            "D_m2_s": math.nan, "D_err_m2_s": math.nan, "D_cm2_s": math.nan, "fit": None}
         try:
             fit = run.diffusion(el, equilibration_fs)
             d.update(D_m2_s=fit.D, D_err_m2_s=fit.uncertainty, D_cm2_s=fit.D_cm2_s,

@@ -134,11 +134,11 @@ def screen_one(name: str, atoms: Any, calculator: Any = None,
         say(f"{name}: Li adsorption on {row['surface']}")
         slab = make_slab(bulk, miller)
         ref = li_reference(calc, fmax=fmax, cache=cache)
-        res = adsorb(slab, calc, max_sites=max_sites, fmax=fmax, reference=ref,
+        ads = adsorb(slab, calc, max_sites=max_sites, fmax=fmax, reference=ref,
                      surface=row["surface"], cache=cache)
-        row.update(E_ads_eV=res.best.e_ads_atom, E_ads_bulk_ref_eV=res.best.e_ads_bulk)
+        row.update(E_ads_eV=ads.best.e_ads_atom, E_ads_bulk_ref_eV=ads.best.e_ads_bulk)
         if li_surface is not None:
-            row["dE_ads_vs_Li_eV"] = res.best.e_ads_atom - li_surface
+            row["dE_ads_vs_Li_eV"] = ads.best.e_ads_atom - li_surface
     return row
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -312,7 +312,8 @@ def adsorption_sites(slab: Any, distance: float = 2.0, max_sites: int | None = N
             kind, near = _coordination_kind(atoms, np.asarray(p, float))
             kind = kind or k
             groups.setdefault((kind, near), []).append(
-                AdsorptionSite(kind, tuple(map(float, p)), near))
+                AdsorptionSite(kind, cast(tuple[float, float, float],  # a 3-vector
+                                          tuple(map(float, p))), near))
     sites: list[AdsorptionSite] = []
     depth = max((len(v) for v in groups.values()), default=0)
     for i in range(depth):

@@ -179,6 +179,9 @@ def cathode_parameters(cathode: CathodeComposite) -> dict[str, Any]:
     volume = cathode.loading / active.require("density")  # m³ of active per m²
     if kind == "fes2":
         fe, li2s = get_phase("Fe"), get_phase("Li2S")
+        # FeS2, Fe and Li2S have formulas in phases.toml, hence molar masses
+        assert (active.molar_mass is not None and fe.molar_mass is not None
+                and li2s.molar_mass is not None)
         v0 = active.molar_mass / active.require("density")
         v1 = fe.molar_mass / fe.require("density") + 2 * li2s.molar_mass / li2s.require("density")
         strain, ocp, hyst, t_ref = v1 / v0 - 1, fes2_ocp, c["hysteresis"], 353.15

@@ -60,7 +60,9 @@ def _require_ramp(protocol: Any) -> None:
 
 
 def ccd_map(anodes: Iterable[Any] = ("li", "tfa"),
-            pressures: Iterable[str | float] = tuple(f"{p} MPa" for p in range(0, 55, 5)),
+            pressures: Iterable[str | float] = tuple(
+                f"{p} MPa"  # type: ignore[name-defined]  # mypy: comprehension in a default
+                for p in range(0, 55, 5)),
             temperature: str | float = "80 degC", protocol: Any = DEFAULT_RAMP,
             overrides: dict[str, float] | None = None, build: Any = None,
             relative_density: str | float | None = None) -> pd.DataFrame:

@@ -44,6 +44,7 @@ def nominal_areal_capacity(cathode: CathodeComposite) -> float:
 
     basis = (get_phase("FeS2").specific_capacity if cathode_kind(cathode) == "fes2"
              else cathode_constant("ncm.c_rate_capacity"))
+    assert basis is not None  # phases.toml gives FeS2 its electrons and formula
     return cathode.loading * basis
 
 

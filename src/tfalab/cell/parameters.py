@@ -321,7 +321,7 @@ def symmetric_parameters(anode: str | CompositeAnode = "tfa", pressure: str | fl
                          temperature: str | float = "80 degC",
                          area: str | float | None = None,
                          overrides: dict[str, Any] | None = None,
-                         build: str | Path | Build | None = None,
+                         build: str | Path | Build | dict[str, Any] | None = None,
                          relative_density: str | float | None = None) -> dict[str, Any]:
     """The full parameter dict of a symmetric cell (both electrodes made of ``anode``).
 

@@ -68,7 +68,7 @@ def make_page(settings: Settings) -> Any:
     from tfalab.explore.lab_view import LabView
     from tfalab.explore.maps_view import MapsView
 
-    views = [DesignView(), CellView(settings), MapsView(settings), LabView(settings)]
+    views: list[Any] = [DesignView(), CellView(settings), MapsView(settings), LabView(settings)]
     tabs = pn.Tabs(
         *[(v.panel.name, v.panel) for v in views], dynamic=False, sizing_mode="stretch_width"
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import panel as pn
 
@@ -143,6 +143,8 @@ class CellView:
                     f"{'MPa' if name == 'stack pressure' else '°C'}"
                 )
         full = self.cell.value == "full"
+        # checked in the loop above
+        assert self.pressure.value is not None and self.temperature.value is not None
         out = {
             "cell": self.cell.value,
             "anode": self.anode.value,
@@ -151,10 +153,13 @@ class CellView:
             "temperature": f"{self.temperature.value:g} degC",
             "pressure_MPa": float(self.pressure.value),
             "temperature_C": float(self.temperature.value),
-            "protocol": (self.full_protocol.value if full else self.protocol.value).strip(),
+            # panel types a TextInput's value str | None; the browser always sends a string
+            "protocol": cast(str, self.full_protocol.value if full
+                             else self.protocol.value).strip(),
         }
         if full:
-            out |= {"cathode": self.cathode.value, "loading": self.loading.value.strip() or None}
+            out |= {"cathode": self.cathode.value,
+                    "loading": cast(str, self.loading.value).strip() or None}
         if not out["protocol"]:
             raise ValueError("protocol: empty; write e.g. 'cycle 0.5 mA/cm2 2 mAh/cm2 for 100 h'")
         return out
@@ -257,7 +262,7 @@ class CellView:
                 self.status.object = "Stopping… collecting the part simulated so far."
             else:
                 self.status.object = (
-                    f"Running… {100 * job.progress:.0f} % ({job.elapsed:.1f} s)"
+                    f"Running… {_percent(job.progress)} ({job.elapsed:.1f} s)"
                 )
             return
         if self._callback is not None:
@@ -295,3 +300,10 @@ class CellView:
     def _draw(self) -> None:
         fig = self._figure()
         self.plot.objects = [matplotlib_pane(fig, "cell figure")]
+
+
+def _percent(fraction: float) -> str:
+    """"37 %", or two significant digits below 1 % ("0.012 %": a long run has started)."""
+    if 0 < fraction < 0.01:
+        return f"{100 * fraction:.2g} %"
+    return f"{100 * fraction:.0f} %"

@@ -17,6 +17,7 @@ import os
 import signal
 import threading
 import time
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 #: s a stopped job has to hand back its partial result before it is killed
@@ -90,6 +91,8 @@ class Job:
     and returns; later :meth:`poll` calls collect the partial result, and a child that has
     not ended :data:`GRACE` s after the request is killed by a timer thread.
     """
+
+    _proc: BaseProcess  #: the child process
 
     def __init__(self, task: str, kwargs: dict[str, Any], time_limit: float) -> None:
         with _LOCK:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import panel as pn
@@ -224,7 +224,9 @@ class LabView:
         self._show_code(name)
 
     def _show_code(self, name: str) -> None:
-        area = f' --area "{self.area.value.strip()}"' if self.area.value.strip() else ""
+        # panel types a TextInput's value str | None; the browser always sends a string
+        typed = cast(str, self.area.value).strip()
+        area = f' --area "{typed}"' if typed else ""
         if self.result is not None and self.result.kind == "eis":
             self.code.object = code_markdown(
                 f"tfalab analyze eis {name}{area} --out eis_report",

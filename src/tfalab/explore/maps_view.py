@@ -25,10 +25,11 @@ QUANTITIES = {
 MAX_AXIS = 6
 
 
-def _axis(name: str, lo: float, hi: float, n: int, unit: str) -> list[str]:
+def _axis(name: str, lo: float | None, hi: float | None, n: int | None, unit: str) -> list[str]:
     for v in (lo, hi):
         if v is None or not math.isfinite(v):
             raise ValueError(f"{name}: got {v!r}; enter finite numbers")
+    assert lo is not None and hi is not None  # checked in the loop above
     if n is None or not 1 <= int(n) <= MAX_AXIS:
         raise ValueError(
             f"{name}: {n!r} points; an on-demand map has 1-{MAX_AXIS} per axis "

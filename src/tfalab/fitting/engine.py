@@ -382,8 +382,8 @@ def observation_from_dict(d: Mapping[str, Any], base_dir: str | Path | None = No
     if quantity is None:
         raise ParameterError(f"observation {d!r}: needs quantity (voltage, overpotential, "
                              f"time_to_short, ccd)")
-    kw = {k: d[k] for k in ("anode", "pressure", "temperature", "area", "build", "protocol",
-                            "sigma", "label") if k in d}
+    kw: dict[str, Any] = {k: d[k] for k in ("anode", "pressure", "temperature", "area",
+                                            "build", "protocol", "sigma", "label") if k in d}
     kw["weight"] = d.get("weight", 1.0)
     build = kw.get("build")
     if base_dir is not None and isinstance(build, str) and build.endswith(".toml") \
@@ -457,6 +457,7 @@ def fit(observations: Iterable[Any] | Observation | CellTest,
     if not isinstance(parameters, Mapping) or not parameters:
         raise ParameterError("parameters must be a non-empty dict {PyBaMM name: (lower, upper)}, "
                              "e.g. {'Flaw size [m]': ('5 um', '20 um')}")
+    value: float  # the counts below, then the tolerances
     for key, value, lo in (("points_per_step", points_per_step, 2), ("max_steps", max_steps, 1),
                            ("max_points", max_points, 2),
                            ("max_evaluations", max_evaluations, 1), ("workers", workers, 1)):

@@ -109,6 +109,7 @@ def _trace_protocol(test: CellTest, area: float, max_steps: int = 200, rel_tol: 
     # [charge, duration, sign, first sample]; zero-length segments join their successor
     segs: list[list[float]] = []
     pending = None
+    st: int | np.integer  # a start index, or the pending one (an int)
     for c, d, sg, st in zip(charge, dur, sign, starts, strict=True):
         if pending is not None:
             st, pending = pending, None
@@ -275,7 +276,7 @@ class Observation:
             raise ParameterError("a 'voltage' observation needs a CellTest (a time series); "
                                  "for one number use 'overpotential' with at=")
         v = _si(value, _VALUE_KIND[quantity], f"{quantity} value")
-        if not (math.isfinite(v) and v > 0):
+        if v is None or not (math.isfinite(v) and v > 0):  # None: a null value
             raise ParameterError(f"{quantity} value must be a positive, finite quantity, got "
                                  f"{value!r}")
         if quantity == "overpotential" and at is None:
@@ -425,6 +426,7 @@ def prepare(obs: Observation, index: int, *, anode: Any, pressure: float, temper
         return _prepare_scalar(obs, index, a, p, temp, ar, b, notes)
     test = obs.celltest
     t_all = test.time - test.time[0]
+    protocol: Protocol
     if obs.protocol is None:
         protocol, end, sample_step = _trace_protocol(test, ar, max_steps)
         if sample_step[-1] < 0:

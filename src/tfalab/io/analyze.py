@@ -164,6 +164,7 @@ def _figure(test: CellTest, cap: pd.DataFrame, over: pd.DataFrame | None, png: P
     ax.set_ylabel(f"capacity ({unit})")
     ax.legend(fontsize=8)
     if n == 3:
+        assert over is not None  # a third panel only with overpotentials
         ax = axes[2]
         ax.plot(over["cycle"], over["plateau_overpotential"] * 1e3, "o-", ms=3)
         ax.set_xlabel("cycle")

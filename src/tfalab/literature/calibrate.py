@@ -93,10 +93,14 @@ def calibrate_build(build: str | Build, fields: Sequence[str] | None = None,
             c = cost(np.array(x))
             if c < best_c:
                 best_x, best_c = np.array(x), c
+        if best_x is None:  # every cost NaN (a NaN observation): nothing to refine
+            raise ParameterError(f"{b.name}: no trial gave a finite cost")
         log(f"{b.name} level {level}: cost {best_c:.4g} at "
             + ", ".join(f"{f}={from_si(math.exp(v), _kind(f), UNITS[f]) if UNITS[f] else math.exp(v):.4g} {UNITS[f]}"  # noqa: E501
                         for f, v in zip(fields, best_x, strict=True)))
         centre, half = best_x, half / (points - 1) * 1.0
+    if best_x is None:  # no level ran
+        raise ParameterError(f"levels must be at least 1, got {levels}")
     return {f: float(math.exp(v)) for f, v in zip(fields, best_x, strict=True)}
 
 
@@ -120,5 +124,6 @@ def write_values(path: Any, values: dict[str, float]) -> None:
         pattern = re.compile(rf'^({f} = \{{ value = )("[^"]*"|[0-9.eE+-]+)', re.M)
         if not pattern.search(text):
             raise ParameterError(f"{p}: no fitted entry '{f} = {{ value = ... }}' to update")
-        text = pattern.sub(lambda mm, n=new: mm.group(1) + n, text)
+        # mypy cannot type a lambda with a default argument
+        text = pattern.sub(lambda mm, n=new: mm.group(1) + n, text)  # type: ignore[misc]
     p.write_text(text, "utf-8")

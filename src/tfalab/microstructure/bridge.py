@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,7 @@ def percolation_threshold(free_li: np.ndarray | list[float] | None = None,
     w = np.asarray(np.linspace(0.5, 0.95, 10) if free_li is None else free_li, float)
     if np.any((w < 0) | (w >= 1)):
         raise ParameterError("free-Li fractions must lie in [0, 1)")
+    test: Callable[[np.ndarray], bool]
     if criterion == "connectivity":
         test = percolates
     elif criterion == "load_bearing":

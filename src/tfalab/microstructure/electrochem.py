@@ -87,7 +87,9 @@ def charge_per_voxel(ms: Microstructure) -> float:
     >>> round(charge_per_voxel(bare_li((2, 2, 2), "1 um")) * 1e9, 3)   # nC
     7.424
     """
-    return ms.voxel_volume / get_phase("Li").molar_volume * FARADAY
+    molar_volume = get_phase("Li").molar_volume
+    assert molar_volume is not None  # phases.toml gives Li its density and formula
+    return ms.voxel_volume / molar_volume * FARADAY
 
 
 def _capacity(value: str | float, name: str) -> float:

@@ -7,6 +7,7 @@ parameter (the collapse fraction, fitted to C4's porosity after stripping).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,10 +17,11 @@ from tfalab.plotting import pyplot as _plt
 from tfalab.plotting import save as _save
 
 #: The paper's archetypal TFA and its bare-Li reference (Zhang et al. 2025).
-PAPER_TFA = {"skeleton": "LiBx", "free_li": "60 wt%", "thickness": "100 um", "porosity": 0.066}
+PAPER_TFA: dict[str, Any] = {"skeleton": "LiBx", "free_li": "60 wt%", "thickness": "100 um",
+                             "porosity": 0.066}
 
 
-def _tfa(**overrides: object) -> CompositeAnode:
+def _tfa(**overrides: Any) -> CompositeAnode:
     return CompositeAnode(**(PAPER_TFA | overrides))
 
 

@@ -78,7 +78,7 @@ def compute_c20(settings: dict[str, Any] | None = None, calculator: Any = None,
     return out
 
 
-def _plateau(m: list[float]) -> float:
+def _plateau(m: list[float] | np.ndarray) -> float:
     m = np.asarray(m)
     return float(m[len(m) // 2:].mean())
 

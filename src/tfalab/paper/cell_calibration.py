@@ -263,7 +263,8 @@ def write_fitted(values: dict[str, float], path: str | Path) -> Path:
         pattern = re.compile(rf"({header}\s*\nvalue = )([^\n]+)")
         if not pattern.search(text):
             raise KeyError(f"{name} not found in {path}")
-        text = pattern.sub(lambda m, v=value: m.group(1) + f"{v:.4g}", text)
+        # mypy cannot type a lambda with a default argument
+        text = pattern.sub(lambda m, v=value: m.group(1) + f"{v:.4g}", text)  # type: ignore[misc]
     path.write_text(text, "utf-8")
     fitted.__globals__["_table"].cache_clear()
     return path

@@ -71,6 +71,7 @@ def fit_ncm_interphase(log: Callable[[str], None] = print) -> float:
     """The NCM interphase growth constant from C26's retention after 2000 cycles at 2C
     (TFA||NCM, 5 MPa, 25 °C); every other value as stored. Returns it; stores nothing."""
     key = NAMES["ncm.interphase_growth"]
+    assert key is not None  # NAMES gives it a PyBaMM name
     return _solve("ncm.interphase_growth",
                   lambda x: fx.retention(fx.ncm_long({key: x}), 2000),
                   target("C26.retention_2000") * 100, increasing=False, log=log)
@@ -146,6 +147,7 @@ def _fit_all(live: dict[str, float], out: dict[str, float],
 
     # rate capability (C22 5C) and the 0.2C capacity (C22 0.2C)
     d_key = NAMES["fes2.diffusivity"]
+    assert d_key is not None  # NAMES gives it a PyBaMM name
     five = target("C22.capacity_5C") / 3600.0  # C/kg -> mAh/g
     low = target("C22.capacity_0.2C") / 3600.0
     d_bounds: tuple[float, float] | None = None
@@ -174,6 +176,7 @@ def _fit_all(live: dict[str, float], out: dict[str, float],
 
     # time-driven fade (C23)
     k_key = NAMES["fes2.chemical_loss"]
+    assert k_key is not None  # NAMES gives it a PyBaMM name
     k = _solve("fes2.chemical_loss",
                lambda x: fx.retention(fx.fes2_long(overrides={k_key: x}), 420),
                target("C23.retention_420") * 100, increasing=False, log=step)

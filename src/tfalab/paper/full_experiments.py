@@ -13,8 +13,8 @@ from typing import Any
 from tfalab.cell.full_simulate import FullResult, simulate_full
 from tfalab.paper.design import PAPER_BUILD
 
-FES2 = {"pressure": "40 MPa", "temperature": "80 degC"}
-NCM = {"pressure": "5 MPa", "temperature": "25 degC"}
+FES2: dict[str, Any] = {"pressure": "40 MPa", "temperature": "80 degC"}
+NCM: dict[str, Any] = {"pressure": "5 MPa", "temperature": "25 degC"}
 #: FeS2 loading of the rate test: 2.83 mA/cm2 at 5C on 894 mAh/g
 RATE_TEST_LOADING = f"{2.83 / 5 / 0.894:.4f} mg/cm2"
 

@@ -112,9 +112,10 @@ def shared_sweeps(free_li: tuple[float, ...] = SWEEP,
         spans.append(float(np.mean(row_spans)))
         counts.append(row_counts)
     out: dict[str | int, PercolationSweep] = {}
-    for key, p in [("connectivity", spans),
-                   *((k, [float(np.mean([n >= k for n in c])) for c in counts])
-                     for k in paths)]:
+    sweeps: list[tuple[str | int, list[float]]] = [
+        ("connectivity", spans),
+        *((k, [float(np.mean([n >= k for n in c])) for c in counts]) for k in paths)]
+    for key, p in sweeps:
         prob = np.asarray(p)
         out[key] = PercolationSweep(w, np.asarray(phi), prob, _threshold(w, prob))
     return out

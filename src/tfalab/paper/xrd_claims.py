@@ -14,6 +14,7 @@ the candidates Li, LiBx, Li6PS5Cl and Li2S.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tfalab.analysis.xrd import (
     PhaseIdentification,
@@ -28,8 +29,8 @@ from tfalab.plotting import save as _save
 
 CANDIDATES = ("Li", "LiBx", "Li6PS5Cl", "Li2S")
 #: synthetic pattern settings: Cu Kα, 10-90° (the paper's range), 0.02° steps
-PATTERN = {"two_theta_range": (10.0, 90.0), "step": 0.02, "broadening": 0.15,
-           "noise": 0.01, "background": 0.08}
+PATTERN: dict[str, Any] = {"two_theta_range": (10.0, 90.0), "step": 0.02, "broadening": 0.15,
+                           "noise": 0.01, "background": 0.08}
 
 
 def tfa_free_li() -> float:

@@ -254,8 +254,9 @@ def _axis(frame: pd.DataFrame, part: pd.DataFrame,
         values, label = column(part, name)
         return values, label, None
     levels = sorted(set(cats[0]))
-    mine = _categories(part, name)[0]
-    return np.array([levels.index(v) for v in mine], dtype=float), cats[1], levels
+    mine = _categories(part, name)
+    assert mine is not None  # part holds rows of frame, with the same column types
+    return np.array([levels.index(v) for v in mine[0]], dtype=float), cats[1], levels
 
 
 def _objectives(objectives: Any) -> dict[str, str]:
@@ -461,18 +462,21 @@ def parallel_coordinates_figure(results: pd.DataFrame | str | Path, columns: Seq
     normal = ~(hl.to_numpy() | ref_mask.to_numpy())
     alpha = 0.7 if len(frame) < 100 else max(0.08, 70 / len(frame))
     for k in np.flatnonzero(normal):
-        col = cm(cn(cvals[k])) if cn is not None and np.isfinite(cvals[k]) else "C0"
+        # cn is set only with cvals
+        col = (cm(cn(cvals[k])) if cn is not None and cvals is not None
+               and np.isfinite(cvals[k]) else "C0")
         ax.plot(xs, data[k], color=col, lw=0.8, alpha=alpha)
     for k in np.flatnonzero(hl.to_numpy() & ~ref_mask.to_numpy()):
-        col = cm(cn(cvals[k])) if cn is not None and np.isfinite(cvals[k]) else "C3"
+        col = (cm(cn(cvals[k])) if cn is not None and cvals is not None
+               and np.isfinite(cvals[k]) else "C3")
         ax.plot(xs, data[k], color=col, lw=2.2, zorder=3)
     for n, k in enumerate(np.flatnonzero(ref_mask.to_numpy())):
         ax.plot(xs, data[k], color="k", lw=2.0, ls="--", zorder=4,
                 label="reference" if n == 0 else None)
     for i, tk in enumerate(ticks):
         ax.axvline(i, color="0.3", lw=0.8)
-        for pos, text in tk:
-            ax.text(i + 0.04, pos, text, fontsize=7, va="center", ha="left",
+        for at, text in tk:
+            ax.text(i + 0.04, at, text, fontsize=7, va="center", ha="left",
                     bbox={"fc": "w", "ec": "none", "alpha": 0.7, "pad": 0.5})
     ax.set_xticks(xs, labels, fontsize=8, rotation=15)
     ax.set_yticks([])

@@ -70,7 +70,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -554,7 +554,8 @@ def optimize(spec: OptimizeSpec | dict[str, Any] | str | Path, out: str | Path, 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         study_name=STUDY_NAME, storage=f"sqlite:///{(directory / 'optuna.db').resolve()}",
-        load_if_exists=True, directions=spec.directions)
+        load_if_exists=True,  # spec.directions holds only these two words (_DIRECTIONS):
+        directions=cast(list[Literal["minimize", "maximize"]], spec.directions))
     fp = study.user_attrs.get("fingerprint")
     if fp is None:
         study.set_user_attr("fingerprint", spec.fingerprint())
@@ -868,7 +869,8 @@ def write_outputs(spec: OptimizeSpec, directory: Path, results: pd.DataFrame,
         pareto_figure(results, spec.objectives, directory / "pareto.png")
     for old in directory.glob("best_*_anode.toml"):
         old.unlink()
-    entries, commands = [], []
+    entries: list[dict[str, Any]] = []
+    commands: list[list[str]] = []
     for rank, i in enumerate(_spread(len(pareto), MAX_BEST), start=1):
         row = pareto.iloc[i]
         point = {**spec.fixed, **{p.name: row[f"in_{p.name}"] for p in spec.space

@@ -112,7 +112,8 @@ def _arcs(circuit: str) -> list[tuple[str, str]]:
     return arcs
 
 
-def circuit_impedance(circuit: str, parameters: Sequence[float], frequency: Any) -> np.ndarray:
+def circuit_impedance(circuit: str, parameters: Sequence[float] | np.ndarray,
+                      frequency: Any) -> np.ndarray:
     """Impedance (Ω) of an impedance.py circuit string at ``frequency`` (Hz).
 
     >>> z = circuit_impedance("R0-p(R1,C1)", [1.0, 2.0, 1e-3], [1e-6])
@@ -409,7 +410,9 @@ class EISFit:
         ia = self.interfacial_asr_ohm_cm2
         out["interfacial_asr_ohm_cm2"] = num(ia[0]) if ia else None
         out["interfacial_asr_stderr_ohm_cm2"] = num(ia[1]) if ia else None
-        out["interfacial_asr_status"] = pst[self.interface] if ia else None
+        # an interfacial ASR (ia) implies an interface
+        out["interfacial_asr_status"] = (pst[self.interface]
+                                         if ia and self.interface is not None else None)
         if self.interface is not None and any(r == self.interface for r, _ in _arcs(self.circuit)):
             out["interface_arc_frequency_hz"] = num(self.arc_frequency(self.interface))
         return out
@@ -433,7 +436,7 @@ def _rel_residual(z: np.ndarray, zfit: np.ndarray) -> float:
 def fit_circuit(
     spectrum: Spectrum,
     circuit: str = DEFAULT_CIRCUIT,
-    initial: Mapping[str, float] | Sequence[float] | None = None,
+    initial: Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
     interface: str | None = None,
     area: float | str | None = None,
 ) -> EISFit:
