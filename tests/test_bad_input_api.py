@@ -52,3 +52,33 @@ def test_a_friendly_area_is_read():
     a = capacity_per_cycle(_test(), area_m2="1 cm2")
     b = capacity_per_cycle(_test(), area_m2=1e-4)
     pd.testing.assert_frame_equal(a, b)
+
+
+# --- found by the type checker (session 10) ------------------------------------------------------
+def test_a_load_bearing_skeleton_without_a_modulus_is_a_clear_error() -> None:
+    from tfalab.anode import CompositeAnode
+    from tfalab.cell.simulate import simulate_symmetric
+    from tfalab.errors import ParameterError
+
+    cu = CompositeAnode(skeleton="Cu", free_li=0.3, collapse_fraction=0.3)  # percolates
+    with pytest.raises(ParameterError, match="Young's modulus"):
+        simulate_symmetric(cu, "cycle 1 mA/cm2 1 mAh/cm2 x 1")
+
+
+def test_a_null_observation_value_is_a_clear_error() -> None:
+    from tfalab.errors import ParameterError
+    from tfalab.fitting.observations import Observation
+
+    with pytest.raises(ParameterError, match="positive, finite"):
+        Observation.scalar("ccd", None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [({"levels": 0}, "levels"),
+                                               ({"points": 1}, "points"),
+                                               ({"levels": 2.5}, "levels")])
+def test_calibration_grid_sizes_are_checked(kwargs: dict, words: str) -> None:
+    from tfalab.errors import ParameterError
+    from tfalab.literature.calibrate import calibrate_build
+
+    with pytest.raises(ParameterError, match=words):
+        calibrate_build("Zhang2025", **kwargs)

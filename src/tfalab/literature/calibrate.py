@@ -66,6 +66,9 @@ def calibrate_build(build: str | Build, fields: Sequence[str] | None = None,
                     log: Callable[[str], None] = print) -> dict[str, float]:
     """Fit ``fields`` (default: the build's fitted values) to ``rows`` (default: their
     ``fitted_to``); returns ``{field: SI value}``. At most 3 fields and 2 rows."""
+    for name, value, least in (("points", points, 2), ("levels", levels, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ParameterError(f"{name} must be a whole number >= {least}, got {value!r}")
     b = load_build(build)
     fields = list(fields or [v.name for v in b.fitted_values()])
     rows = list(rows or calibration_rows(b))
@@ -99,8 +102,7 @@ def calibrate_build(build: str | Build, fields: Sequence[str] | None = None,
             + ", ".join(f"{f}={from_si(math.exp(v), _kind(f), UNITS[f]) if UNITS[f] else math.exp(v):.4g} {UNITS[f]}"  # noqa: E501
                         for f, v in zip(fields, best_x, strict=True)))
         centre, half = best_x, half / (points - 1) * 1.0
-    if best_x is None:  # no level ran
-        raise ParameterError(f"levels must be at least 1, got {levels}")
+    assert best_x is not None  # levels >= 1, and a level without a finite cost raised
     return {f: float(math.exp(v)) for f, v in zip(fields, best_x, strict=True)}
 
 
