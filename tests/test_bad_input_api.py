@@ -3,6 +3,8 @@ session-9 fuzz found these as TypeError/AttributeError/FileNotFoundError traceba
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -82,3 +84,103 @@ def test_calibration_grid_sizes_are_checked(kwargs: dict, words: str) -> None:
 
     with pytest.raises(ParameterError, match=words):
         calibrate_build("Zhang2025", **kwargs)
+
+
+# --- session 10: the fuzz re-run's findings in units, protocols, areas and overrides -----------
+def test_long_inputs_are_refused_or_read_in_linear_time() -> None:
+    from tfalab.errors import ProtocolError, UnitError
+    from tfalab.protocols import Rest, parse_protocol
+    from tfalab.units import quantity
+
+    with pytest.raises(UnitError, match="longer than"):
+        quantity("1 cm2" + " " * 120_000 + "x")
+    with pytest.raises(ProtocolError, match="longer than"):
+        parse_protocol("rest " + " " * 100_000 + "1 h")
+    with pytest.raises(ProtocolError, match="characters"):
+        parse_protocol("cycle " + "a" * 40_000)  # 7 s of regex backtracking before
+    assert parse_protocol("rest " + " " * 40_000 + "1 h") == Rest("1 h")  # 5 s before
+
+
+@pytest.mark.parametrize(("value", "kind", "si"), [
+    ("5 mAh/cm²", "areal_capacity", 180000.0), ("1 cm²", "area", 1e-4),
+    ("60 wt %", "fraction", 0.6), ("2 mA cm⁻²", "current_density", 20.0),
+])
+def test_common_unit_spellings_are_read(value: str, kind: str, si: float) -> None:
+    from tfalab.units import to_si
+
+    assert to_si(value, kind) == pytest.approx(si)
+
+
+@pytest.mark.parametrize(("call", "words"), [
+    (lambda: __import__("tfalab.units").units.quantity(float("inf")), "finite"),
+    (lambda: __import__("tfalab.units").units.to_si("5 delta_degC", "temperature"),
+     "difference"),
+    (lambda: __import__("tfalab.units").units.from_si("abc", "length", "um"), "number"),
+    (lambda: __import__("tfalab.units").units.to_si("1 km2", "area", "area"), "electrode"),
+    (lambda: __import__("tfalab.units").units.to_si("1e-30 cm2", "area", "area"), "electrode"),
+])
+def test_unit_edges(call: Any, words: str) -> None:
+    from tfalab.errors import UnitError
+
+    with pytest.raises(UnitError, match=words):
+        call()
+
+
+@pytest.mark.parametrize("text", [
+    "rest 1e-30 s", "rest 1e300 h", "cycle 1 mA/cm2 1e-30 mAh/cm2 x 1",
+    "ccd from 0.1 mA/cm2 step 0.1 mA/cm2 to 8 mA/cm2 every 1e-12 s",
+    "strip 1 mA/cm2 to 1e-20 mAh/cm2", [[1e300, 1]], [[1.0, 1e-9]],
+])
+def test_step_durations_and_currents_have_physical_ranges(text: Any) -> None:
+    from tfalab.errors import ProtocolError
+    from tfalab.protocols import StepList, make_protocol
+
+    with pytest.raises(ProtocolError, match=r"1 s to|above"):
+        StepList(text) if isinstance(text, list) else make_protocol(text)
+    assert make_protocol("rest 1 s").duration == 1.0  # the edge is accepted
+
+
+@pytest.mark.parametrize("blocks", [((1.0, 1.5),), (), "abc", ((1e-5, 1),), ((True, 1),),
+                                    ((1.0, True),), ((1.0,),)])
+def test_full_protocol_blocks_are_checked(blocks: Any) -> None:
+    from tfalab.errors import ProtocolError
+    from tfalab.protocols import FullProtocol
+
+    with pytest.raises(ProtocolError, match="full-cell protocol"):
+        FullProtocol(blocks=blocks)
+
+
+@pytest.mark.parametrize(("overrides", "words"), [
+    ({"Exchange current density [A.m-2]": "abc"}, "must be a number"),
+    ({"Exchange current density [A.m-2]": True}, "must be a number"),
+    ([1, 2], "map parameter names"), ({5: 1.0}, "unknown parameter"),
+])
+def test_overrides_are_checked(overrides: Any, words: str) -> None:
+    from tfalab.cell.simulate import simulate_symmetric
+    from tfalab.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=words):
+        simulate_symmetric("tfa", "cycle 1 mA/cm2 1 mAh/cm2 x 1", overrides=overrides)
+
+
+@pytest.mark.parametrize("area", [float("inf"), True, 1e300, 0.0, -1.0])
+def test_a_celltest_area_must_be_an_electrodes(area: Any) -> None:
+    import pandas as pd
+
+    from tfalab.celltest import CellTest
+    from tfalab.errors import CellTestError
+
+    frame = pd.DataFrame({"Test Time / s": [0.0, 1.0], "Voltage / V": [0.0, 0.0],
+                          "Current / A": [0.0, 0.0]})
+    with pytest.raises(CellTestError, match="electrode_area_m2"):
+        CellTest(frame, {"electrode_area_m2": area})
+
+
+def test_explore_settings_edges() -> None:
+    from tfalab.errors import ParameterError
+    from tfalab.explore import Settings
+
+    with pytest.raises(ParameterError, match="time_limit"):
+        Settings(time_limit=1e-300)
+    with pytest.raises(ParameterError, match="sweep store"):
+        Settings(sweeps=("/etc/hostname",))

@@ -94,6 +94,9 @@ def _cases() -> list[tuple[str, list[str]]]:
 
 _FILES = {
     "@empty": "",
+    "@cycling.csv": "Test Time / s,Voltage / V,Current / A\n"
+                    + "".join(f"{k * 60},{0.01 if (k // 10) % 2 else -0.01},"
+                              f"{0.001 if (k // 10) % 2 else -0.001}\n" for k in range(60)),
     "@badtoml": "[sweep\nkind = ",
     "@binary": "\x00\x01\x02PAR1",
     "@spec_unknown_kind": '[sweep]\nkind = "magic"\n',
@@ -160,6 +163,21 @@ FILE_CASES = [
                         "cycle 0.5 mA/cm2 2 mAh/cm2 for 1 h"]),
     ("protocol-amp", ["ccd", "--anode", "li", "--pressure", "10", "--protocol",
                       "ccd from 1 mA/cm2 step 1 A/cm2 to 9 A/cm2"]),
+    # the session-10 fuzz re-run
+    *[("empty-value", args) for args in (["design", "--strip", ""],
+                                         ["design", "--cathode", "ncm", "--loading="],
+                                         ["example-data", ""], ["design", "--thickness", " "],
+                                         ["analyze", "eis", "@empty", "--circuit", ""])],
+    ("explore-bare-upload-limit", ["explore", "--no-browser", "--upload-limit", "200"]),
+    ("explore-tiny-time-limit", ["explore", "--no-browser", "--time-limit", "1e-300 s"]),
+    ("explore-sweeps-file", ["explore", "--no-browser", "--sweeps", "@empty"]),
+    ("analyze-area-tiny", ["analyze", "cycling", "@cycling.csv", "--area", "1e-30 cm2"]),
+    ("analyze-area-huge", ["analyze", "eis", "@empty", "--area", "1 km2"]),
+    ("protocol-rest-tiny", ["simulate", "symmetric", "--protocol", "rest 1e-30 s"]),
+    ("protocol-blanks", ["simulate", "symmetric", "--protocol",
+                         "rest " + " " * 60_000 + "1 h"]),
+    ("protocol-long-word", ["simulate", "symmetric", "--protocol", "cycle " + "a" * 40_000]),
+    ("full-slow-rate", ["simulate", "full", "--protocol", "cycle 0.00001C x 1"]),
 ]
 CASES = [*_cases(), *((f"{n}-{k}", a) for k, (n, a) in enumerate(FILE_CASES))]
 
@@ -188,7 +206,7 @@ def test_bad_cli_input(tmp_path: Path, case: str, args: list[str],
 
     argv = [resolve(a) for a in args]
     if "--out" not in argv and args[0] not in ("design", "builds", "calibrate",
-                                               "example-data", "sweep-plot"):
+                                               "example-data", "sweep-plot", "explore"):
         argv += ["--out", str(out / "run")]
     if args[0] in ("sweep", "optimize") and "--out" not in args:
         argv[argv.index("--out") + 1] = str(out / "dir")

@@ -271,9 +271,10 @@ def test_time_going_backwards(tmp_path):
         load(p)
 
 
-def test_bad_area():
-    with pytest.raises(DataFileError, match="positive"):
-        load(MPR, area=-1.0)
+@pytest.mark.parametrize("area", [-1.0, 0.0, float("inf"), True, "1e-30 cm2", "1 km2", 1e300])
+def test_bad_area(area):
+    with pytest.raises(DataFileError, match="electrode area"):
+        load(MPR, area=area)
 
 
 def test_formats_listed():

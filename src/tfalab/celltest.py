@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tfalab.errors import CellTestError, UnitError
-from tfalab.units import check_unit
+from tfalab.units import check_unit, to_si
 
 TIME = "Test Time / s"
 VOLTAGE = "Voltage / V"
@@ -125,9 +125,12 @@ class CellTest:
             raise CellTestError(f"{where}: {TIME!r} decreases at row {i + 1} "
                                 f"({time[i]} -> {time[i + 1]})")
         area = self.metadata.get("electrode_area_m2")
-        if area is not None and not (isinstance(area, int | float) and area > 0):
-            raise CellTestError(f"{where}: electrode_area_m2 must be a positive number, "
-                                f"got {area!r}")
+        if area is not None:
+            try:
+                to_si(area, "area", "electrode_area_m2")
+            except UnitError as exc:
+                raise CellTestError(f"{where}: electrode_area_m2 must be an electrode's area "
+                                    f"in m2, got {area!r} ({exc})") from None
         try:
             json.dumps(self.metadata)
         except (TypeError, ValueError) as exc:

@@ -31,7 +31,22 @@ def _table(title: str, data: dict) -> Table:
     return table
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """tfalab's command group: an empty or blank argument anywhere is refused (it would fall
+    back to a default or to the current folder without a word)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for k, arg in enumerate(args):
+            value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
+            if not value.strip():
+                after = f" after {args[k - 1]}" if k and not arg.startswith("--") else \
+                    f" in {arg.split('=', 1)[0]}" if arg.startswith("--") else ""
+                raise click.UsageError(f"an empty value{after}: give a value or leave the "
+                                       "option out", ctx)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tfalab")
 def cli() -> None:
     """tfalab: virtual laboratory for Li-metal and topology-fortified anodes."""
@@ -374,6 +389,15 @@ def simulate_full_cmd(anode: str, build: str, cathode: str, loading: str | None,
 MAX_PRESSURE_POINTS = 1000
 
 
+def _has_unit(text: str) -> bool:
+    """Whether ``text`` has a unit after its number ("20 MPa" yes; "20", "1e3" no)."""
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
 def _pressures(text: str) -> list[float]:
     """``START:STOP:STEP`` in MPa or a comma list; checked (finite, 0-1000 MPa, at most
     :data:`MAX_PRESSURE_POINTS` points) before anything runs."""
@@ -405,8 +429,8 @@ def _pressures(text: str) -> list[float]:
         if not all(items):
             raise ParameterError(f"pressure list {text!r}: empty item; write e.g. "
                                  f"'10 MPa,20 MPa'")
-        values = [to_si(x if any(ch.isalpha() for ch in x) else f"{x} MPa", "pressure",
-                        "pressure") for x in items]
+        values = [to_si(x if _has_unit(x) else f"{x} MPa", "pressure", "pressure")
+                  for x in items]
     for v in values:
         if not 0 <= v <= 1e9:
             raise ParameterError(f"pressure {v / 1e6:g} MPa is outside 0-1000 MPa")
@@ -581,16 +605,19 @@ def _stem(path: str, out: str | None, kind: str, force: bool = False) -> str:
     from tfalab.errors import OutputError
 
     stem = out if out is not None else f"{Path(path).stem}_{kind}"
+    # the input and its metadata sidecar (read with it: CellTest's BDF CSV convention)
+    inputs = [Path(path), Path(path).with_name(Path(path).stem + ".metadata.json")]
     for suffix in (".png", ".json"):
-        try:
-            p = Path(f"{stem}{suffix}")
-            same = p.resolve() == Path(path).resolve() or (
-                p.exists() and os.path.samefile(p, path))
-        except (OSError, ValueError):
-            continue  # not a usable name: output_paths says why
-        if same:
-            raise OutputError(f"--out {stem!r} would overwrite the input {path}; choose "
-                              f"another output name")
+        for source in inputs:
+            try:
+                p = Path(f"{stem}{suffix}")
+                same = p.resolve() == source.resolve() or (
+                    p.exists() and source.exists() and os.path.samefile(p, source))
+            except (OSError, ValueError):
+                continue  # not a usable name: output_paths says why
+            if same:
+                raise OutputError(f"--out {stem!r} would overwrite the input {source}; "
+                                  "choose another output name")
     output_paths(stem, [".png", ".json"], force)
     return stem
 
@@ -994,10 +1021,12 @@ def explore_cmd(port: int, address: str, no_browser: bool, upload_limit: str, ti
 
     q = quantity(upload_limit, "upload_limit")
     try:
+        if q.unitless:  # pint reads a bare number as bits: "200" would be 25 bytes
+            raise ValueError("no unit")
         limit = int(q.to("byte").magnitude)
     except Exception as exc:
-        raise ParameterError(f"--upload-limit: {upload_limit!r} is not a size such as "
-                             "'200 MB'") from exc
+        raise ParameterError(f"--upload-limit: {upload_limit!r} is not a size with a unit "
+                             "such as '200 MB'") from exc
     references: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
     if not no_paper:
         from tfalab.paper.explore_points import reference_points as references

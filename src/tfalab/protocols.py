@@ -106,6 +106,20 @@ def _positive(value: Any, kind: str, field: str, owner: str) -> float:
     return x
 
 
+#: s, the shortest and longest one protocol step may last: below a second no cycler holds a
+#: current, and a step longer than ~11 years is a unit slip (a run of many steps may be longer)
+STEP_TIME_RANGE = (1.0, 3.6e8)
+
+
+def _step_time(t: float, what: str, owner: str) -> float:
+    """``t`` (s, one step's duration) checked against :data:`STEP_TIME_RANGE`."""
+    lo, hi = STEP_TIME_RANGE
+    if not lo <= t <= hi:
+        raise ProtocolError(f"{owner}: {what} is {_time(t)}; one step must last from 1 s to "
+                            f"{hi / 3600:.0f} h (check the capacity, current or time unit)")
+    return t
+
+
 def _optional(value: Any, kind: str, field: str, owner: str) -> float | None:
     return None if value is None else _positive(value, kind, field, owner)
 
@@ -300,6 +314,12 @@ class CCDRamp(Protocol):
                                 "half_cycle_capacity (e.g. '1 mAh/cm2'), not both")
         if cap is None and t is None:
             t = 1800.0
+        if t is not None:
+            _step_time(t, "half_cycle_time", name)
+        else:
+            assert cap is not None
+            _step_time(cap / i1, f"a half-cycle at stop ({_mA(i1)})", name)
+            _step_time(cap / i0, f"a half-cycle at start ({_mA(i0)})", name)
         for key, value in (("start", i0), ("step", di), ("stop", i1), ("half_cycle_time", t),
                            ("half_cycle_capacity", cap)):
             object.__setattr__(self, key, value)
@@ -367,6 +387,7 @@ class GalvanostaticCycling(Protocol):
                                 f"cycles={cycles!r}")
         t = _optional(total_time, "time", "total_time", name)
         n = None if cycles is None else _count(cycles, "cycles", name)
+        _step_time(q / i, f"a half-cycle ({_mAh(q)} at {_mA(i)})", name)
         if t is not None and t < 2 * q / i * (1 - 1e-9):  # it would run one whole cycle
             raise ProtocolError(
                 f"{name}: total_time {_time(t)} is shorter than one cycle ({_time(2 * q / i)}: "
@@ -428,6 +449,8 @@ class StripToFailure(Protocol):
         name = "StripToFailure"
         i = _positive(current_density, "current_density", "current_density", name)
         q = _optional(capacity, "areal_capacity", "capacity", name)
+        if q is not None:
+            _step_time(q / i, f"the strip ({_mAh(q)} at {_mA(i)})", name)
         object.__setattr__(self, "current_density", i)
         object.__setattr__(self, "capacity", q)
 
@@ -465,7 +488,8 @@ class Rest(Protocol):
     duration: float  # type: ignore[assignment]  # the field shadows Protocol.duration
 
     def __init__(self, duration: float | str) -> None:
-        object.__setattr__(self, "duration", _positive(duration, "time", "duration", "Rest"))
+        t = _step_time(_positive(duration, "time", "duration", "Rest"), "duration", "Rest")
+        object.__setattr__(self, "duration", t)
 
     def cycle_steps(self) -> list[list[Step]]:
         return [[(0.0, self.duration)]]
@@ -549,7 +573,13 @@ class StepList(Protocol):
             if not math.isfinite(i_si):
                 raise ProtocolError(f"{name}: step {k} current density must be finite, "
                                     f"got {i!r}")
-            out.append((float(i_si), _positive(t, "time", f"step {k} duration", name)))
+            top, text = _MAXIMA["current_density"]
+            if abs(i_si) > top:
+                raise ProtocolError(f"{name}: step {k} current density {i!r} is above {text} "
+                                    "in size, beyond any Li anode on a solid electrolyte; "
+                                    "check the unit")
+            t_si = _positive(t, "time", f"step {k} duration", name)
+            out.append((float(i_si), _step_time(t_si, f"step {k} duration", name)))
         if not out:
             raise ProtocolError(f"{name}: no steps; give at least one, e.g. "
                                 "[('0.5 mA/cm2', '1 h')]")
@@ -600,12 +630,18 @@ _UNIT_CASE = {"ma": "mA", "ua": "uA", "µa": "µA", "μa": "μA", "na": "nA", "a
               "min": "min", "s": "s", "d": "d", "day": "day", "days": "days"}
 
 
+#: characters a protocol string may have (a chain of ~1000 protocols), and one protocol of it
+MAX_PROTOCOL_TEXT = 50_000
+MAX_PART_TEXT = 200
+
+
 def _normalise(text: str) -> str:
     for old, new in (("²", "2"), ("³", "3"), ("⁻", "-"), ("−", "-"), ("×", "x")):
         text = text.replace(old, new)
-    text = re.sub(r"\s*([/*^])\s*", r"\1", text)  # "mA / cm2" -> "mA/cm2"
-    text = re.sub(r"([A-Za-zµμ]+)\s+(?=[A-Za-zµμ]+-\d)", r"\1*", text)  # "mA cm-2"
-    return re.sub(r"\s+", " ", text).strip()
+    # blanks first, in one linear pass: "\s*" next to an operator is quadratic on long runs
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r" ?([/*^]) ?", r"\1", text)  # "mA / cm2" -> "mA/cm2"
+    return re.sub(r"(?<![A-Za-zµμ])([A-Za-zµμ]+) (?=[A-Za-zµμ]+-\d)", r"\1*", text)  # "mA cm-2"
 
 
 def _unit_text(text: str, kind: str) -> str:
@@ -704,12 +740,20 @@ def parse_protocol(text: str) -> Protocol:
     if not isinstance(text, str):
         raise ProtocolError(f"expected a protocol string such as {ACCEPTED_FORMS[0]!r}, "
                             f"got {text!r}")
+    if len(text) > MAX_PROTOCOL_TEXT:
+        raise ProtocolError(f"a protocol string of {len(text)} characters is longer than the "
+                            f"{MAX_PROTOCOL_TEXT} allowed; write long protocols as JSON or a "
+                            "list of protocol dicts")
     parts = [p for p in _SPLIT.split(_normalise(text)) if p]
     if not parts:
         raise ProtocolError("empty protocol string; accepted forms:\n  "
                             + "\n  ".join(ACCEPTED_FORMS))
     protocols = []
     for part in parts:
+        if len(part) > MAX_PART_TEXT:  # the forms' patterns are slow on very long words
+            raise ProtocolError(f"cannot read {part[:60]!r}… as a protocol: {len(part)} "
+                                f"characters, more than the {MAX_PART_TEXT} one protocol "
+                                "may have; accepted forms:\n  " + "\n  ".join(ACCEPTED_FORMS))
         try:
             protocols.append(_parse_one(part))
         except ProtocolError as exc:
@@ -761,6 +805,10 @@ def _make_protocol(spec: ProtocolSpec) -> Protocol:
 _RATE = r"(\d*\.?\d+)\s*c"
 
 
+#: the slowest full-cell C-rate: C/1000 is a 1000 h half-cycle; slower is a unit slip
+MIN_C_RATE = 1e-3
+
+
 @dataclass(frozen=True)
 class FullProtocol:
     """A full-cell protocol: blocks of (C-rate, number of cycles), run in order; each
@@ -798,10 +846,23 @@ class FullProtocol:
                             "'rate 0.2C,0.5C,1C,2C,5C x 5'")
 
     def __post_init__(self) -> None:
-        for c, n in self.blocks:
-            if not (math.isfinite(c) and 0 < c <= 100 and n >= 1):
-                raise ProtocolError(f"C-rate must lie in (0, 100] and cycles be >= 1, got "
-                                    f"{c}C x {n}")
+        blocks = self.blocks
+        if isinstance(blocks, str | bytes) or not isinstance(blocks, tuple | list) \
+                or not blocks:
+            raise ProtocolError(f"full-cell protocol: blocks must be a non-empty list of "
+                                f"(C-rate, cycles) pairs such as [(1.0, 100)], got {blocks!r}")
+        for block in blocks:
+            if not isinstance(block, tuple | list) or len(block) != 2:
+                raise ProtocolError(f"full-cell protocol: a block must be a (C-rate, cycles) "
+                                    f"pair such as (1.0, 100), got {block!r}")
+            c, n = block
+            whole = isinstance(n, int | np.integer) and not isinstance(n, bool)
+            rate_ok = isinstance(c, int | float | np.number) and not isinstance(c, bool) \
+                and math.isfinite(c) and MIN_C_RATE <= c <= 100
+            if not (rate_ok and whole and n >= 1):
+                raise ProtocolError(f"full-cell protocol: the C-rate must lie in "
+                                    f"[{MIN_C_RATE:g}, 100] and the cycles be a whole number "
+                                    f">= 1, got {c!r}C x {n!r}")
         _check_steps(2 * self.n_cycles, "full-cell protocol")
 
     def to_dict(self) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import math
 import re
 from functools import lru_cache
 from numbers import Real
+from typing import Any
 
 import pint
 
@@ -66,7 +67,16 @@ KINDS: dict[str, tuple[str, str]] = {
     "concentration": ("63104 mol/m3", "mol/m**3"),
 }
 
-_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+# matched against stripped text (a lazy "(.*?)\s*$" is quadratic on long runs of blanks)
+#: SI ranges that every value of a kind must lie in, whatever it describes
+PHYSICAL_RANGES = {
+    # an electrode: from a 0.1 mm wide micro-electrode to a 1 m2 sheet (pouch cells are ~0.01)
+    "area": (1e-8, 1.0, "the range of an electrode's area, 0.0001 cm2 to 10000 cm2"),
+}
+
+_NUMBER_UNIT = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*)", re.S)
+#: characters a quantity string may have
+MAX_QUANTITY_TEXT = 200
 # "cm2" -> "cm**2", "cm-2" -> "cm**-2" (unit letters directly followed by an exponent)
 _POWER = re.compile(r"(?<=[A-Za-zµμ])(-?[0-9])(?![0-9.])")
 
@@ -80,16 +90,17 @@ def registry() -> pint.UnitRegistry:
 
 
 def _clean_unit(unit: str) -> str:
-    unit = unit.strip()
-    for old, new in (("wt%", "percent"), ("vol%", "percent"), ("at%", "percent"),
+    unit = re.sub(r"\b(wt|vol|at) +%", r"\1%", unit.strip())  # "60 wt %"
+    for old, new in (("²", "2"), ("³", "3"), ("⁻", "-"), ("−", "-"),  # "cm²", "cm⁻²"
+                     ("wt%", "percent"), ("vol%", "percent"), ("at%", "percent"),
                      ("%", "percent"), ("°C", "degC"), ("℃", "degC"), ("Ω", "ohm"),
                      ("·", "*"), ("^", "**")):
         unit = unit.replace(old, new)
     return _POWER.sub(r"**\1", unit) if unit else "dimensionless"
 
 
-#: characters a unit may hold (letters, digits, operators, brackets, %, ‰, µ, °, Ω, ·)
-_UNIT_CHARS = re.compile(r"^[A-Za-z0-9_ *./()^%‰µμ°ΩΩ℃·+-]*$")
+#: characters a unit may hold (letters, digits, operators, brackets, %, ‰, µ, °, Ω, ·, ², ³, ⁻)
+_UNIT_CHARS = re.compile(r"^[A-Za-z0-9_ *./()^%‰µμ°ΩΩ℃·+²³⁻−-]*$")
 
 
 def _parse_unit(unit: str) -> pint.Unit:
@@ -117,10 +128,15 @@ def quantity(value: str | float | Real | pint.Quantity, name: str = "value") -> 
     if isinstance(value, bool):
         raise UnitError(f"{name}: expected a quantity, got the boolean {value!r}")
     if isinstance(value, Real):
+        if not math.isfinite(float(value)):
+            raise UnitError(f"{name}: {value!r} is not a finite number")
         return ureg.Quantity(float(value), "dimensionless")
     if not isinstance(value, str):
         raise UnitError(f"{name}: expected a quantity such as '100 um', got {value!r}")
-    match = _NUMBER_UNIT.match(value)
+    if len(value) > MAX_QUANTITY_TEXT:
+        raise UnitError(f"{name}: a quantity of {len(value)} characters is longer than the "
+                        f"{MAX_QUANTITY_TEXT} allowed: {value[:40]!r}…")
+    match = _NUMBER_UNIT.fullmatch(value.strip())
     if not match:
         raise UnitError(f"{name}: cannot read {value!r} as a number followed by a unit")
     number, unit = match.groups()
@@ -156,6 +172,8 @@ def to_si(value: str | float | Real | pint.Quantity, kind: str, name: str = "val
     if not math.isfinite(out):
         raise UnitError(f"{name}: must be a finite {kind.replace('_', ' ')} (for example "
                         f"{example!r}), got {value!r}")
+    if kind in PHYSICAL_RANGES and not PHYSICAL_RANGES[kind][0] <= out <= PHYSICAL_RANGES[kind][1]:
+        raise UnitError(f"{name}: {value!r} is outside {PHYSICAL_RANGES[kind][2]}")
     if kind == "temperature" and not out > 0:
         raise UnitError(f"{name}: an absolute temperature must be above 0 K (-273.15 degC), "
                         f"got {value!r}")
@@ -165,6 +183,9 @@ def to_si(value: str | float | Real | pint.Quantity, kind: str, name: str = "val
 def _to_si_quantity(value: str | float | Real | pint.Quantity, kind: str, name: str,
                     example: str, si_unit: str) -> float:
     q = quantity(value, name)
+    if kind == "temperature" and "delta_" in str(q.units):
+        raise UnitError(f"{name}: {value!r} is a temperature difference; give an absolute "
+                        f"temperature such as {example!r}")
     if kind == "activation_energy" and q.check("[energy]"):
         q = q * registry().avogadro_constant  # eV per particle -> J/mol
     try:
@@ -178,6 +199,13 @@ def _to_si_quantity(value: str | float | Real | pint.Quantity, kind: str, name: 
             f"{name}: expected {article} {label} (for example {example!r}), "
             f"got {value!r} with dimension {q.dimensionality}"
         ) from None
+
+
+def _check_number(value: Any, name: str) -> None:
+    """A real number (not a boolean, not a string): UnitError otherwise. NaN and inf pass
+    (a result may be undefined; converting it keeps it so)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise UnitError(f"{name}: expected a number, got {value!r}")
 
 
 def _round15(x: float) -> float:
@@ -194,6 +222,7 @@ def from_si(value: float, kind: str, unit: str) -> float:
     _, si_unit = _kind(kind)
     ureg = registry()
     target = _parse_unit(unit)
+    _check_number(value, "value")
     try:
         return _round15(float(ureg.Quantity(value, si_unit).to(target).magnitude))
     except pint.errors.DimensionalityError:
@@ -208,6 +237,7 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     """
     ureg = registry()
     source, target = _parse_unit(from_unit), _parse_unit(to_unit)
+    _check_number(value, "value")
     try:
         return _round15(float(ureg.Quantity(value, source).to(target).magnitude))
     except pint.errors.DimensionalityError:

@@ -40,7 +40,7 @@ from tfalab.cell.full_parameters import (
     make_full_cathode,
     nominal_areal_capacity,
 )
-from tfalab.cell.parameters import make_anode
+from tfalab.cell.parameters import make_anode, overrides_dict
 from tfalab.cell.stepping import Built, Step, Trace, build, held, run_steps
 from tfalab.celltest import CellTest
 from tfalab.errors import Interrupted
@@ -98,8 +98,8 @@ class FullConfig(SerialisableConfig):
                    pressure=to_si(pressure, "pressure", "pressure"),
                    temperature=to_si(temperature, "temperature", "temperature"),
                    area=None if area is None else to_si(area, "area", "area"),
-                   points_per_step=check_points(points_per_step), overrides=dict(overrides or {}),
-                   build=b.to_dict())
+                   points_per_step=check_points(points_per_step),
+                   overrides=overrides_dict(overrides), build=b.to_dict())
 
     def parameters(self) -> dict[str, Any]:
         return full_parameters(CompositeAnode.from_config(self.anode), self.cathode,

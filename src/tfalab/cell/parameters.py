@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from tfalab.anode import CompositeAnode
 from tfalab.cell.builds import Build, load_build
@@ -312,8 +315,9 @@ def conditions(pressure: str | float, temperature: str | float) -> tuple[float, 
     if not (math.isfinite(p) and 0 <= p <= P_MAX):
         raise ParameterError(f"pressure must lie in 0-1000 MPa, got {pressure!r}")
     if not (math.isfinite(t) and T_MIN <= t <= T_MAX):
-        raise ParameterError(f"temperature must lie in {T_MIN - 273.15:.0f} to "
-                             f"{T_MAX - 273.15:.0f} degC (solid Li), got {temperature!r}")
+        raise ParameterError(f"temperature must lie in {T_MIN - 273.15:.5g} to "
+                             f"{T_MAX - 273.15:.5g} degC ({T_MIN:g}-{T_MAX:g} K; solid Li "
+                             f"melts at 180.5 degC), got {temperature!r}")
     return p, t
 
 
@@ -367,12 +371,28 @@ def parameter_values(build: str | Path | Build | None = None,
         anode, pressure, temperature, area, overrides, build, relative_density))
 
 
+def overrides_dict(overrides: Any) -> dict[str, Any]:
+    """``overrides`` as a plain dict, checked to be a mapping (None: empty)."""
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise ParameterError(f"overrides must map parameter names to values, e.g. "
+                             f"{{'Exchange current density [A.m-2]': 10.0}}, got {overrides!r}")
+    return dict(overrides)
+
+
 def apply_overrides(params: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
     """``params`` updated with ``overrides`` (only names it has), then checked."""
+    overrides = overrides_dict(overrides)
     if overrides:
-        unknown = set(overrides) - set(params)
+        unknown = {k for k in overrides if not isinstance(k, str)} | (set(overrides)
+                                                                      - set(params))
         if unknown:
-            raise ParameterError(f"unknown parameter(s) {sorted(unknown)}")
+            raise ParameterError(f"unknown parameter(s) {sorted(map(str, unknown))}")
+        for key, value in overrides.items():
+            number = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+            if isinstance(params[key], int | float) and not number:
+                raise ParameterError(f"override {key!r} must be a number (SI), got {value!r}")
         params.update(overrides)
     check_parameters(params)
     return params

@@ -25,7 +25,7 @@ from tfalab.anode import CompositeAnode
 from tfalab.cell import physics as ph
 from tfalab.cell.builds import Build, check_density, load_build
 from tfalab.cell.config import SerialisableConfig, check_points
-from tfalab.cell.parameters import make_anode, symmetric_parameters
+from tfalab.cell.parameters import make_anode, overrides_dict, symmetric_parameters
 from tfalab.cell.stepping import Built, Trace, build, held, iter_steps, run_steps
 from tfalab.cell.symmetric import SymmetricCell
 from tfalab.celltest import CellTest
@@ -93,7 +93,7 @@ class SymmetricConfig(SerialisableConfig):
                   pressure=to_si(pressure, "pressure", "pressure"),
                   temperature=to_si(temperature, "temperature", "temperature"),
                   area=None if area is None else to_si(area, "area", "area"),
-                  points_per_step=int(points_per_step), overrides=dict(overrides or {}),
+                  points_per_step=int(points_per_step), overrides=overrides_dict(overrides),
                   build=b.to_dict(), relative_density=rho)
         cfg.parameters()  # check everything at the edge
         return cfg

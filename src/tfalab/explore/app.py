@@ -40,8 +40,8 @@ class Settings:
                 or not 1 <= self.upload_limit <= 2**34:
             raise ParameterError(f"upload_limit must be 1 B to 16 GB, got {self.upload_limit!r}")
         if isinstance(self.time_limit, bool) or not isinstance(self.time_limit, int | float) \
-                or not (math.isfinite(self.time_limit) and 0 < self.time_limit <= 86400):
-            raise ParameterError(f"time_limit must lie in (0, 86400] s, got {self.time_limit!r}")
+                or not (math.isfinite(self.time_limit) and 1 <= self.time_limit <= 86400):
+            raise ParameterError(f"time_limit must lie in 1-86400 s, got {self.time_limit!r}")
         if not isinstance(self.sweeps, tuple | list) or \
                 not all(isinstance(p, str | Path) for p in self.sweeps):
             raise ParameterError(f"sweeps must be a tuple of sweep-store folders, got "
@@ -51,8 +51,9 @@ class Settings:
                                  f"got {self.references!r}")
         if not isinstance(self.title, str):
             raise ParameterError(f"title must be text, got {self.title!r}")
-        for p in self.sweeps:
-            if not (Path(p) / "results.parquet").is_file() and not Path(p).is_file():
+        for p in self.sweeps:  # a sweep store (a folder with results.parquet) or a dataset
+            store = (Path(p) / "results.parquet").exists()
+            if not store and not (Path(p).suffix == ".parquet" and Path(p).exists()):
                 raise ParameterError(
                     f"sweep store {str(p)!r}: no results.parquet there "
                     "(make one with 'tfalab sweep SPEC --out DIR')"

@@ -59,7 +59,7 @@ from tfalab.celltest import (
     _sidecar,
     parse_metadata,
 )
-from tfalab.errors import CellTestError, DataFileError
+from tfalab.errors import CellTestError, DataFileError, UnitError
 from tfalab.units import to_si
 
 __all__ = ["FORMATS", "detect_format", "load"]
@@ -870,8 +870,11 @@ def _check_cycles(cols: dict[str, np.ndarray]) -> dict[str, Any]:
 def _area_m2(area: str | float | None) -> float | None:
     if area is None:
         return None
-    value = to_si(area, "area") if isinstance(area, str) else float(area)
-    if not (np.isfinite(value) and value > 0):
+    try:
+        value = to_si(area, "area", "area")  # bare numbers are m2
+    except UnitError as exc:
+        raise DataFileError(f"electrode area: {exc}") from None
+    if not value > 0:
         raise DataFileError(f"electrode area must be a positive area, got {area!r}")
     return float(value)
 
