@@ -277,7 +277,7 @@ def test_ranges_stay_with_the_constructors() -> None:
         Protocol.from_dict({"kind": "rest", "duration": "1 mA/cm2"})
     with pytest.raises(ParameterError, match="samples must be a positive integer"):
         SweepSpec.from_dict(_with(SWEEP, "sweep.samples", 0))
-    with pytest.raises(ProtocolError, match=r"C-rate must lie in \(0, 100\]"):
+    with pytest.raises(ProtocolError, match=r"C-rate must lie in \[0.001, 100\]"):
         FullProtocol.parse({"blocks": [[500.0, 2]]})
 
 

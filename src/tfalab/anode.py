@@ -17,7 +17,7 @@ electrode area and in SI (m, kg/m², C/m²). The equations and assumptions are i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,10 @@ MAH_G = 3600.0
 #: m: the anode thicknesses the model is meant for (a film of 100 nm to a 10 mm slab)
 MIN_THICKNESS, MAX_THICKNESS = 1e-7, 1e-2
 
+#: C/m²: the most net plating the bookkeeping takes (1000 mAh/cm², 4.85 mm of Li: the same
+#: bound protocols put on a step's capacity); stripping is bounded by the free-Li inventory
+MAX_PLATED = 1000 * MAH_CM2
+
 _NAMED_SPLITS = {"rigid": 0.0, "bare": 1.0, "collapse": 1.0}
 
 
@@ -57,7 +61,7 @@ FITTED_COLLAPSE = {"LiBx": "anode.collapse_fraction"}
 def _collapse_fraction(value: str | float | None, bare: bool, skeleton: str = "LiBx") -> float:
     if bare:
         return 1.0
-    if value is None or value == "fitted":
+    if value is None or (isinstance(value, str) and value == "fitted"):
         if skeleton not in FITTED_COLLAPSE:
             raise ParameterError(
                 f"collapse_fraction: no fitted value for skeleton {skeleton!r} (the fitted "
@@ -99,6 +103,10 @@ class CompositeAnode:
     thickness, 1 − χ opens internal pores. ``"rigid"`` (0), ``"bare"`` (1), a number, or
     ``"fitted"`` (default: the value fitted to claim C4). Bare Li always uses χ = 1.
 
+    ``free_li`` of 100 % leaves no skeleton: the anode *is* bare Li whatever ``skeleton``
+    names, and is built exactly as ``CompositeAnode(skeleton=None, ...)`` (``skeleton`` None,
+    χ = 1, not the skeleton's fitted χ); :meth:`bare_li` is the usual way to write it.
+
     >>> CompositeAnode.bare_li("100 um").areal_capacity_mAh_cm2 > 20
     True
     """
@@ -129,6 +137,8 @@ class CompositeAnode:
             raise ParameterError(f"porosity must lie in [0, 1), got {porosity!r}")
         if skel is None and w != 1.0:
             raise ParameterError("an anode without skeleton is bare Li: free_li must be 100 %")
+        if w == 1.0:  # no skeleton mass left: bare Li, whatever skeleton was named
+            skel = None
         if skel is not None and skel.density is None:
             raise ParameterError(f"skeleton phase {skel.name!r} has no density")
         object.__setattr__(self, "skeleton", skel)
@@ -152,7 +162,16 @@ class CompositeAnode:
                 "porosity": self.porosity, "collapse_fraction": self.collapse_fraction}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> CompositeAnode:
+    def from_config(cls, config: Mapping[str, Any]) -> CompositeAnode:
+        """The anode a :meth:`to_config` dict describes (keys: skeleton, free_li, thickness,
+        porosity, collapse_fraction; any may be left out for its default)."""
+        if not isinstance(config, Mapping):
+            raise ParameterError(f"config: a dict with keys {', '.join(CONFIG_KEYS)}, got "
+                                 f"{config!r}")
+        unknown = [k for k in config if k not in CONFIG_KEYS]
+        if unknown:
+            raise ParameterError(f"config: unknown keys {unknown!r}; allowed: "
+                                 f"{', '.join(CONFIG_KEYS)}")
         return cls(**config)
 
     @property
@@ -264,9 +283,14 @@ class CompositeAnode:
         """State after a net stripped areal capacity (negative or ``plate`` for net plating).
 
         Path-independent (a state function), so stripping then plating the same charge
-        returns the as-made state exactly. See ``docs/anode-bookkeeping.md``.
+        returns the as-made state exactly. Net plating is bounded by ``MAX_PLATED``
+        (1000 mAh/cm2), stripping by the free-Li inventory. See ``docs/anode-bookkeeping.md``.
         """
         q = to_si(net_stripped, "areal_capacity", "net_stripped")
+        if q < -MAX_PLATED:
+            raise ParameterError(f"net_stripped must be at least {-MAX_PLATED / MAH_CM2:g} "
+                                 f"mAh/cm2 (net plating up to 1000 mAh/cm2, 4.85 mm of Li, the "
+                                 f"bound protocols use), got {net_stripped!r}")
         h0, eps0, chi = self.thickness, self.porosity, self.collapse_fraction
         li0 = self.li_volume_fraction * h0
         sk = self.skeleton_volume_fraction * h0
@@ -290,18 +314,22 @@ class CompositeAnode:
                           utilisation=util)
 
     def strip(self, areal_capacity: str | float, start: AnodeState | None = None) -> AnodeState:
-        """Strip ``areal_capacity`` from ``start`` (default: as made)."""
+        """Strip ``areal_capacity`` from ``start`` (default: as made); past the free-Li
+        inventory is a :class:`CapacityError`."""
         q = to_si(areal_capacity, "areal_capacity", "areal_capacity")
         if q < 0:
             raise ParameterError(f"strip takes a positive capacity, got {areal_capacity!r}")
-        return self.state_after((start.net_stripped if start else 0.0) + q)
+        return self.state_after(_start(start) + q)
 
     def plate(self, areal_capacity: str | float, start: AnodeState | None = None) -> AnodeState:
-        """Plate ``areal_capacity`` onto ``start`` (default: as made)."""
+        """Plate ``areal_capacity`` onto ``start`` (default: as made): at most 1000 mAh/cm2
+        (``MAX_PLATED``, 4.85 mm of Li) net, the bound protocols put on a step."""
         q = to_si(areal_capacity, "areal_capacity", "areal_capacity")
-        if q < 0:
-            raise ParameterError(f"plate takes a positive capacity, got {areal_capacity!r}")
-        return self.state_after((start.net_stripped if start else 0.0) - q)
+        if not 0 <= q <= MAX_PLATED:
+            raise ParameterError(f"areal_capacity: plate takes a capacity in 0-"
+                                 f"{MAX_PLATED / MAH_CM2:g} mAh/cm2 (4.85 mm of Li), got "
+                                 f"{areal_capacity!r}")
+        return self.state_after(_start(start) - q)
 
     def pore_capacity(self) -> float:
         """Areal capacity (C/m²) the as-made pores accommodate before the anode thickens.
@@ -311,10 +339,13 @@ class CompositeAnode:
         """
         return self.porosity * self.thickness / self.li_volume_per_charge
 
-    def trajectory(self, net_stripped: Sequence[float] | np.ndarray) -> dict[str, np.ndarray]:
-        """Thickness and porosity along a path of net stripped capacities (C/m²)."""
-        states = [self.state_after(float(q)) for q in net_stripped]
-        return {"net_stripped": np.asarray(net_stripped, dtype=float),
+    def trajectory(self, net_stripped: Sequence[float | str] | np.ndarray
+                   ) -> dict[str, np.ndarray]:
+        """Thickness and porosity along a path (a 1-D sequence) of net stripped capacities
+        (C/m², or friendly strings such as "5 mAh/cm2")."""
+        path = _path(net_stripped)
+        states = [self.state_after(q) for q in path]
+        return {"net_stripped": np.asarray(path, dtype=float),
                 "thickness": np.array([s.thickness for s in states]),
                 "porosity": np.array([s.porosity for s in states])}
 
@@ -339,6 +370,40 @@ class CompositeAnode:
         return modulus_bounds(fractions, bulk, shear)
 
 
+#: the keys of ``CompositeAnode.to_config`` / ``from_config``
+CONFIG_KEYS = ("skeleton", "free_li", "thickness", "porosity", "collapse_fraction")
+
+
+def _start(start: AnodeState | None) -> float:
+    """The net stripped capacity (C/m²) of ``start`` (0 for None: the as-made anode)."""
+    if start is None:
+        return 0.0
+    if not isinstance(start, AnodeState):
+        raise ParameterError(f"start: an AnodeState (from strip, plate or state_after) or None, "
+                             f"got {start!r}")
+    return to_si(start.net_stripped, "areal_capacity", "start.net_stripped")
+
+
+def _path(net_stripped: Iterable[Any] | np.ndarray) -> list[float]:
+    """SI floats of a 1-D path of capacities; a string, a mapping, a scalar or a nested list
+    is refused with a message naming ``net_stripped``."""
+    if isinstance(net_stripped, np.ndarray):
+        one_d = net_stripped.ndim == 1
+    else:
+        one_d = isinstance(net_stripped, Iterable) \
+            and not isinstance(net_stripped, str | bytes | Mapping)
+    if not one_d:
+        raise ParameterError(f"net_stripped: a 1-D sequence of capacities (C/m2 or '5 mAh/cm2'),"
+                             f" got {net_stripped!r}")
+    out = []
+    for k, q in enumerate(net_stripped):
+        if isinstance(q, Iterable) and not isinstance(q, str):
+            raise ParameterError(f"net_stripped: a 1-D sequence of capacities, but item {k} is "
+                                 f"{q!r}")
+        out.append(to_si(q, "areal_capacity", f"net_stripped[{k}]"))
+    return out
+
+
 @dataclass(frozen=True)
 class ModulusBounds:
     """Bounds of effective elastic moduli (Pa)."""
@@ -349,6 +414,22 @@ class ModulusBounds:
     hs_lower: float
     bulk: tuple[float, float, float, float]  #: K: Voigt, Reuss, HS+, HS-
     shear: tuple[float, float, float, float]  #: G: Voigt, Reuss, HS+, HS-
+
+
+def _floats(values: ArrayLike, name: str) -> np.ndarray:
+    """A 1-D array of finite floats, or a :class:`ParameterError` naming ``name``."""
+    try:
+        raw = np.asarray(values)
+        arr = raw.astype(float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}: a 1-D sequence of numbers, got {values!r}") from None
+    if raw.dtype.kind not in "iuf" \
+            or any(isinstance(v, bool) for v in np.ravel(np.asarray(values, dtype=object))):
+        raise ParameterError(f"{name}: a 1-D sequence of numbers (not text or booleans), got "
+                             f"{values!r}")
+    if arr.ndim != 1 or not np.all(np.isfinite(arr)):
+        raise ParameterError(f"{name}: a 1-D sequence of finite numbers, got {values!r}")
+    return arr
 
 
 def _youngs(k: float, g: float) -> float:
@@ -365,9 +446,9 @@ def modulus_bounds(fractions: ArrayLike, bulk: ArrayLike, shear: ArrayLike) -> M
     >>> bool(round(b.voigt / 1e9, 3) == round(b.hs_lower / 1e9, 3))
     True
     """
-    phi = np.asarray(fractions, dtype=float)
-    k = np.asarray(bulk, dtype=float)
-    g = np.asarray(shear, dtype=float)
+    phi = _floats(fractions, "fractions")
+    k = _floats(bulk, "bulk")
+    g = _floats(shear, "shear")
     if phi.shape != k.shape or k.shape != g.shape or not len(phi):
         raise ParameterError("fractions, bulk and shear moduli must have the same length")
     if np.any(phi < 0) or abs(phi.sum() - 1.0) > 1e-9:
@@ -405,8 +486,13 @@ def fit_collapse_fraction(target_porosity: str | float = 0.257,
     >>> round(fit_collapse_fraction(), 4)
     0.2856
     """
+    if anode is not None and not isinstance(anode, CompositeAnode):
+        raise ParameterError(f"anode: a CompositeAnode or None (the paper's TFA), got {anode!r}")
     base = anode or CompositeAnode(collapse_fraction=0.0)
     eps = _fraction(target_porosity, "target_porosity")
+    q = to_si(stripped, "areal_capacity", "stripped")
+    if not q > 0:
+        raise ParameterError(f"stripped must be a positive capacity, got {stripped!r}")
     cfg = base.to_config()
 
     def residual(chi: float) -> float:

@@ -102,9 +102,11 @@ class CellTest:
                                 f"a CellTest needs {list(REQUIRED)}")
         for col in cols:
             parse_label(col)
-            if not pd.api.types.is_numeric_dtype(self.data[col]):
-                raise CellTestError(f"{where}: column {col!r} is not numeric "
-                                    f"(dtype {self.data[col].dtype})")
+            dtype = self.data[col].dtype
+            if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype) \
+                    or pd.api.types.is_complex_dtype(dtype):  # True is not 1 A; j is dropped
+                raise CellTestError(f"{where}: column {col!r} is not real numbers "
+                                    f"(dtype {dtype})")
         for col, limit in _LIMITS.items():
             values = self.data[col].to_numpy(dtype=float)
             bad = ~np.isfinite(values)

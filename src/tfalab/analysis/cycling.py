@@ -51,6 +51,34 @@ __all__ = [
 CyclingData: TypeAlias = CellTest | pd.DataFrame | Sequence[Any]
 
 REST_FRACTION = 1e-3  # |I| below this fraction of max |I| counts as rest
+#: Accepted ranges of the keyword arguments (checked at each function's edge):
+#: name -> (low, high, low excluded, high excluded, integer). ``rest_fraction`` in [0, 1): at 1
+#: no current would count as flowing. ``drop_ratio`` in (0, 1): a collapse is a fall below a
+#: fraction of the plateau (0 finds nothing, >= 1 flags the plateau itself). ``limit`` in
+#: (0, 100] V: no cycler applies more. ``growth`` in (1, 1e6]: a factor <= 1 flags the first
+#: plateau. ``short_asr`` in [0, 1e-4] ohm m² (0 disables; above 1 ohm cm² a healthy pellet
+#: would count as shorted). ``area_m2`` in [1e-8, 1] m² (a 0.1 mm microelectrode to 1 m²).
+KW_RANGES: dict[str, tuple[float, float, bool, bool, bool]] = {
+    "rest_fraction": (0.0, 1.0, False, True, False),
+    "drop_ratio": (0.0, 1.0, True, True, False),
+    "min_points": (1, 1_000_000_000, False, False, True),
+    "short_asr": (0.0, 1e-4, False, False, False),
+    "limit": (0.0, 100.0, True, False, False),
+    "growth": (1.0, 1e6, True, False, False),
+    "area_m2": (1e-8, 1.0, False, False, False),
+}
+
+
+def _check_kw(**kw: Any) -> None:
+    """Range-check keyword arguments (see :data:`KW_RANGES`); None is left to the default."""
+    from tfalab.analysis.checks import check_number
+
+    for name, value in kw.items():
+        if value is None and name == "area_m2":
+            continue
+        lo, hi, lo_open, hi_open, integer = KW_RANGES[name]
+        check_number(value, name, low=lo, high=hi, low_open=lo_open, high_open=hi_open,
+                     integer=integer)
 _EDGE = 0.1  # fraction of a half-cycle's duration cut at each end to get the plateau
 _STEP = "Step Count / 1"
 
@@ -192,6 +220,7 @@ def half_cycles_from_current(current: np.ndarray,
     >>> half_cycles_from_current(np.array([1, 1, -1, 1, 1.0])).tolist()  # a spike
     [1, 1, 1, 1, 1]
     """
+    _check_kw(rest_fraction=rest_fraction)
     i = np.asarray(current, dtype=float)
     peak = np.nanmax(np.abs(i)) if len(i) else 0.0
     if not peak > 0:
@@ -243,6 +272,7 @@ def segment_half_cycles(test: CyclingData, *, area_m2: float | None = None,
     >>> hc["mean_abs_voltage"].round(6).tolist()
     [0.05, 0.05, 0.05, 0.05]
     """
+    _check_kw(area_m2=area_m2, rest_fraction=rest_fraction)
     tr = _trace(test, area_m2)
     seg = _segment(tr, rest_fraction)
     mean_i = seg.mean_current
@@ -308,6 +338,7 @@ def overpotential_per_cycle(test: CyclingData, *, area_m2: float | None = None,
     >>> cyc["plateau_overpotential"].round(6).tolist(), cyc["peak_overpotential"].tolist()
     ([0.05, 0.05], [0.06, 0.06])
     """
+    _check_kw(area_m2=area_m2, rest_fraction=rest_fraction)
     tr = _trace(test, area_m2)
     return _per_cycle(_segment(tr, rest_fraction), tr.area)
 
@@ -329,6 +360,10 @@ def overpotential_at(test: CyclingData, time: float, *,
     >>> round(overpotential_at((t, v, i), 500.0), 9), round(overpotential_at((t, v, i), 7000.0), 9)
     (0.05, 0.06)
     """
+    _check_kw(rest_fraction=rest_fraction)
+    from tfalab.analysis.checks import check_number
+
+    time = check_number(time, "time")
     seg = _segment(_trace(test), rest_fraction)
     dist = np.maximum(seg.t0 - time, 0.0) + np.maximum(time - seg.t1, 0.0)
     h = int(np.argmin(dist))
@@ -358,6 +393,7 @@ def overpotential_trend(test: CyclingData, *,
     >>> round(trend["slope_V_per_s"], 9), trend["n_cycles"]
     (1e-06, 4)
     """
+    _check_kw(rest_fraction=rest_fraction)
     cyc = _per_cycle(_segment(_trace(test), rest_fraction), None)
     x = cyc["mid_time_h"].to_numpy() * 3600.0
     y = cyc["plateau_overpotential"].to_numpy()
@@ -531,6 +567,8 @@ def detect_short(test: CyclingData, drop_ratio: float = 0.2, min_points: int = 3
     >>> detect_short((t, np.sign(i) * 0.05, i)) is None
     True
     """
+    _check_kw(drop_ratio=drop_ratio, min_points=min_points, short_asr=short_asr,
+              rest_fraction=rest_fraction)
     tr = _trace(test)
     return _detect_short(tr, _segment(tr, rest_fraction), drop_ratio, min_points, short_asr)
 
@@ -555,6 +593,7 @@ def detect_divergence(test: CyclingData, limit: float = 1.0, growth: float = 5.0
     >>> detect_divergence((t, v, i), growth=100.0).reason
     'limit'
     """
+    _check_kw(limit=limit, growth=growth, rest_fraction=rest_fraction)
     tr = _trace(test)
     return _detect_divergence(tr, _segment(tr, rest_fraction), limit, growth)
 
@@ -563,12 +602,20 @@ _SHORT_KW = {"drop_ratio", "min_points", "short_asr"}
 _DIV_KW = {"limit", "growth"}
 
 
-def _failure(tr: _Trace, seg: _Segments,
-             kw: dict[str, Any]) -> ShortResult | DivergenceResult | None:
+def _failure_kw(kw: dict[str, Any]) -> None:
+    """Refuse an unknown failure keyword (TypeError, as Python does) or a value out of range."""
+    from tfalab.analysis.checks import UnknownKeywordError
+
     unknown = set(kw) - _SHORT_KW - _DIV_KW
     if unknown:
-        raise TypeError(f"unknown keyword argument(s) {sorted(unknown)}; "
+        raise UnknownKeywordError(f"unknown keyword argument(s) {sorted(unknown)}; "
                         f"expected some of {sorted(_SHORT_KW | _DIV_KW | {'rest_fraction'})}")
+    _check_kw(**kw)
+
+
+def _failure(tr: _Trace, seg: _Segments,
+             kw: dict[str, Any]) -> ShortResult | DivergenceResult | None:
+    _failure_kw(kw)
     short = _detect_short(tr, seg, kw.get("drop_ratio", 0.2), kw.get("min_points", 3),
                           kw.get("short_asr", SHORT_ASR))
     div = _detect_divergence(tr, seg, kw.get("limit", 1.0), kw.get("growth", 5.0))
@@ -592,6 +639,8 @@ def time_to_failure(test: CyclingData, *, rest_fraction: float = REST_FRACTION,
     >>> time_to_failure((t, np.sign(i) * 0.05, i))
     inf
     """
+    _check_kw(rest_fraction=rest_fraction)
+    _failure_kw(kw)
     tr = _trace(test)
     event = _failure(tr, _segment(tr, rest_fraction), kw)
     return math.inf if event is None else float(event.time - tr.t[0])
@@ -611,6 +660,8 @@ def stable_duration(test: CyclingData, *, rest_fraction: float = REST_FRACTION,
     >>> stable_duration((t, np.sign(i) * 0.05, i))
     7990.0
     """
+    _check_kw(rest_fraction=rest_fraction)
+    _failure_kw(kw)
     tr = _trace(test)
     event = _failure(tr, _segment(tr, rest_fraction), kw)
     return float((tr.t[-1] if event is None else event.time) - tr.t[0])
@@ -636,6 +687,8 @@ def critical_current_density(test: CyclingData, *, area_m2: float | None = None,
     >>> round(r.ccd, 9), r.mode, round(r.last_stable, 9), r.failure_time
     (50.0, 'short', 40.0, 8000.0)
     """
+    _check_kw(area_m2=area_m2, rest_fraction=rest_fraction)
+    _failure_kw(kw)
     tr = _trace(test, area_m2)
     if tr.area is None:
         raise CellTestError("critical current density needs the electrode area: set "

@@ -70,6 +70,44 @@ _LENGTH_UNITS = {"nm": 1e-9, "um": 1e-6, "µm": 1e-6, "μm": 1e-6, "micron": 1e-
 _Z95 = 1.959963984540054
 #: Fewest depth points :func:`analyze_sims` fits (three parameters: peak, width, background)
 MIN_FIT_POINTS = 10
+#: Diffusion (tracer anneal) times accepted, s: 1 s (shorter cannot be timed against the
+#: minutes a sample takes to quench and load) to 10 years (3.156e8 s; longer is no experiment).
+#: Outside it D = width²/4t is a meaningless number (1e-30 s gives D ~ 1e20 m²/s).
+TIME_RANGE = (1.0, 10 * 365.25 * 86400.0)
+#: Largest 1σ depth resolution accepted, m: 100 µm (ToF-SIMS resolves nm to a few µm).
+MAX_DEPTH_RESOLUTION = 100e-6
+#: Deepest depth a profile may hold, m: 10 mm (SIMS craters are µm deep; a line scan of a
+#: cross-section reaches mm). Larger depths are a unit mistake (and overflow the fit).
+MAX_DEPTH = 10e-3
+
+
+def _check_time(time: Any, name: str = "time") -> float:
+    """A diffusion time in s within :data:`TIME_RANGE`, else :class:`ParameterError`.
+
+    >>> _check_time("1 h")
+    3600.0
+    """
+    t = to_si(time, "time", name)
+    lo, hi = TIME_RANGE
+    if not (math.isfinite(t) and lo <= t <= hi):
+        raise ParameterError(f"{name} (--time) must be a diffusion time from 1 s to 10 years "
+                             f"({lo:g}-{hi:.4g} s), such as '1 h'; got {time!r}")
+    return t
+
+
+def _check_depth_resolution(depth_resolution: Any) -> float:
+    sr = to_si(depth_resolution, "length", "depth_resolution")
+    if not (math.isfinite(sr) and 0 <= sr <= MAX_DEPTH_RESOLUTION):
+        raise ParameterError(f"depth_resolution (--depth-resolution) must be a length from 0 "
+                             f"to 100 um such as '100 nm', got {depth_resolution!r}")
+    return sr
+
+
+def _check_fraction(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or \
+            not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ParameterError(f"{name} must be a ⁶Li atom fraction within 0-1, got {value!r}")
+    return float(value)
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -280,6 +318,8 @@ def read_profile(path: str | Path, depth_unit: str | None = None,
         raise DataFileError(f"{path}: fewer than {min_points} data rows ({len(depth)}); a depth "
                             f"profile needs at least {min_points} depths")
     _check_column(path, depth_col, depth / scale, ">= 0", depth >= 0)
+    _check_column(path, depth_col, depth / scale, f"<= {MAX_DEPTH * 1e3:g} mm (a SIMS depth; "
+                  "is the depth unit in the column name right?)", depth <= MAX_DEPTH)
     step = np.diff(depth)
     if np.any(step <= 0):
         i = int(np.argmax(step <= 0)) + 1
@@ -329,11 +369,22 @@ def synthetic_profile(D: float | str, time: float | str = DEFAULT_TIME,
     ('fraction', 200, 24.0)
     """
     D = to_si(D, "diffusivity", "D")
-    t = to_si(time, "time", "time")
-    sr = to_si(depth_resolution, "length", "depth_resolution")
-    if D <= 0 or t <= 0 or sr < 0 or counts <= 0 or noise < 0:
-        raise ParameterError("need D > 0, time > 0, depth_resolution >= 0, counts > 0, "
-                             "noise >= 0")
+    t = _check_time(time)
+    sr = _check_depth_resolution(depth_resolution)
+    for name, v in (("counts", counts), ("noise", noise), ("surface_excess", surface_excess)):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ParameterError(f"{name} must be a finite number, got {v!r}")
+    if D <= 0 or counts <= 0 or noise < 0 or not 0 < surface_excess <= 1:
+        raise ParameterError(f"need D > 0 (got {D!r}), counts > 0 (got {counts!r}), noise >= 0 "
+                             f"(got {noise!r}) and 0 < surface_excess <= 1 (got "
+                             f"{surface_excess!r})")
+    if isinstance(n_points, bool) or not isinstance(n_points, int) or \
+            not 5 <= n_points <= 1_000_000:
+        raise ParameterError(f"n_points must be an integer from 5 to 1000000, got {n_points!r}")
+    if max_depth is not None and not (isinstance(max_depth, int | float) and
+                                      0 < max_depth <= MAX_DEPTH):
+        raise ParameterError(f"max_depth must be a depth in m, > 0 and <= {MAX_DEPTH:g}, got "
+                             f"{max_depth!r}")
     if kind not in ("fraction", "counts"):
         raise ParameterError("synthetic kind must be 'fraction' or 'counts'")
     rng = np.random.default_rng(seed)
@@ -429,6 +480,8 @@ def fit_diffusion(profile: Profile, time: float | str,
     ``confidence="stderr"`` gives D ± 1.96 σ_D; ``"profile"`` uses lmfit's ``conf_interval``
     (profile likelihood, slower). A profile without a tracer peak significant to
     ``min_significance`` σ, or narrower than the depth resolution, raises :class:`FitError`.
+    ``time`` must lie in :data:`TIME_RANGE` (1 s to 10 years), ``depth_resolution`` in
+    0-100 µm and the depths within :data:`MAX_DEPTH` (10 mm); else :class:`ParameterError`.
 
     >>> p = synthetic_profile(2.5e-15, time=3600.0, depth_resolution=100e-9, seed=2)
     >>> fit = fit_diffusion(p, time="1 h", depth_resolution="100 nm")
@@ -437,14 +490,21 @@ def fit_diffusion(profile: Profile, time: float | str,
     """
     import lmfit
 
-    t = to_si(time, "time", "time")
-    sr = to_si(depth_resolution, "length", "depth_resolution")
-    if not (math.isfinite(t) and t > 0):
-        raise ParameterError(f"time (--time) must be a positive diffusion time such as '1 h', "
-                             f"got {time!r}")
-    if not (math.isfinite(sr) and sr >= 0):
-        raise ParameterError(f"depth_resolution (--depth-resolution) must be a length >= 0 "
-                             f"such as '100 nm', got {depth_resolution!r}")
+    if not isinstance(profile, Profile):
+        raise ParameterError(f"profile must be a Profile (read_profile), got "
+                             f"{type(profile).__name__}")
+    t = _check_time(time)
+    sr = _check_depth_resolution(depth_resolution)
+    natural = _check_fraction(natural, "natural")
+    enrichment = _check_fraction(enrichment, "enrichment")
+    if not natural < enrichment:
+        raise ParameterError(f"need natural ({natural}) < enrichment ({enrichment})")
+    if confidence not in ("stderr", "profile"):
+        raise ParameterError(f"confidence must be 'stderr' or 'profile', got {confidence!r}")
+    if isinstance(min_significance, bool) or not isinstance(min_significance, int | float) \
+            or not (math.isfinite(min_significance) and min_significance > 0):
+        raise ParameterError(f"min_significance must be a number of standard errors > 0, got "
+                             f"{min_significance!r}")
     x = np.asarray(profile.depth, dtype=float)
     if profile.kind == "fraction":
         y = tracer_excess(profile.signal, natural, enrichment)
@@ -459,6 +519,21 @@ def fit_diffusion(profile: Profile, time: float | str,
         raise FitError(f"{where}: need at least 5 finite points")
     if np.ptp(y) == 0 or np.ptp(x) == 0:
         raise FitError(f"{where}: flat profile, no tracer signal to fit")
+    if float(np.max(np.abs(x))) > MAX_DEPTH:
+        raise ParameterError(f"{where}: depths reach {float(np.max(np.abs(x))):.3g} m, beyond "
+                             f"{MAX_DEPTH * 1e3:g} mm; is the depth unit right (depth_unit)?")
+    try:
+        return _fit(lmfit, x, y, sigma, t, sr, where, signal, profile.source, confidence,
+                    min_significance)
+    except (OverflowError, FloatingPointError, ZeroDivisionError) as exc:
+        raise FitError(f"{where}: the fit overflowed ({exc}); the profile's numbers are out "
+                       "of range (check the depth unit and the signal column)") from None
+
+
+def _fit(lmfit: Any, x: np.ndarray, y: np.ndarray, sigma: Any, t: float, sr: float,
+         where: str, signal: str, source: str, confidence: str,
+         min_significance: float) -> SIMSFit:
+    """The fit of :func:`fit_diffusion` on checked inputs."""
 
     L0 = float(np.max(np.abs(x)))
     u = x / L0
@@ -496,6 +571,8 @@ def fit_diffusion(profile: Profile, time: float | str,
         raise FitError(f"{where}: D is not constrained by the profile (D = {D:.3g} ± "
                        f"{D_err:.3g} m²/s); does the profile decay within the measured depth?")
     ci = (D - _Z95 * D_err, D + _Z95 * D_err)
+    if not all(math.isfinite(v) for v in (D, D_err, *ci)):
+        raise FitError(f"{where}: the fit gave a non-finite D ({D!r} ± {D_err!r} m²/s)")
     if confidence == "profile":
         try:
             cis = lmfit.conf_interval(result, result, p_names=["width"], sigmas=[0.95])
@@ -503,8 +580,6 @@ def fit_diffusion(profile: Profile, time: float | str,
             ci = ((lo**2 - 2 * sr**2) / (4 * t), (hi**2 - 2 * sr**2) / (4 * t))
         except (ValueError, RuntimeError, lmfit.minimizer.MinimizerException) as exc:
             raise FitError(f"{where}: confidence interval failed ({exc})") from exc
-    elif confidence != "stderr":
-        raise ParameterError("confidence must be 'stderr' or 'profile'")
     N = amp * math.sqrt(math.pi) * width / 2
     N_err = N * math.hypot(amp_err / amp, w_err / w)
     best = np.asarray(result.best_fit, dtype=float)
@@ -513,7 +588,7 @@ def fit_diffusion(profile: Profile, time: float | str,
     return SIMSFit(D=D, D_stderr=D_err, D_ci95=(float(ci[0]), float(ci[1])), N=N,
                    N_stderr=N_err, background=bg, time=t, depth_resolution=sr, depth=x,
                    data=y, model=best, residuals=y - best, redchi=float(result.redchi),
-                   r_squared=r2, signal=signal, source=profile.source, ci_method=confidence,
+                   r_squared=r2, signal=signal, source=source, ci_method=confidence,
                    lmfit_result=result)
 
 

@@ -204,7 +204,12 @@ def _reference_pattern(phase: str, lo: float, hi: float, wl: float) -> Reference
 
     structure = reference_structure(phase)
     calc = XRDCalculator(wavelength=wl)
-    pat = calc.get_pattern(structure, scaled=False, two_theta_range=(lo, hi))
+    try:
+        pat = calc.get_pattern(structure, scaled=False, two_theta_range=(lo, hi))
+    except ValueError:  # pymatgen fails on a range without any reflection: an empty pattern
+        empty = np.zeros(0)
+        return ReferencePattern(phase, empty, empty, empty, empty, (), wl * ANGSTROM,
+                                float(structure.density) * 1000.0)
     x = np.asarray(pat.x, float)
     y = np.asarray(pat.y, float)
     absolute = y / float(structure.volume) ** 2
@@ -225,7 +230,11 @@ def reference_pattern(phase: str, two_theta_range: tuple[float, float] = (10.0, 
     >>> [round(float(t), 1) for t in ref.two_theta], ref.hkl
     ([36.2, 52.1], ('110', '200'))
     """
-    lo, hi = (float(v) for v in two_theta_range)
+    try:
+        lo, hi = (float(v) for v in two_theta_range)
+    except (TypeError, ValueError):
+        raise ParameterError(f"two_theta_range must be two angles (low, high) in degrees, got "
+                             f"{two_theta_range!r}") from None
     if not 0 <= lo < hi <= 180:
         raise ParameterError(f"2theta range {two_theta_range} is not within 0-180 degrees")
     return _reference_pattern(_phase_name(phase), lo, hi, _wavelength_angstrom(wavelength))
@@ -553,9 +562,26 @@ def identify_phases(pattern: XRDPattern, candidates: Iterable[str] = DEFAULT_CAN
     from scipy.optimize import minimize
     from scipy.signal import find_peaks
 
+    if not isinstance(pattern, XRDPattern):
+        raise ParameterError(f"pattern must be an XRDPattern (read_pattern), got "
+                             f"{type(pattern).__name__}")
+    if isinstance(candidates, str):
+        candidates = [c for c in candidates.split(",") if c.strip()]
     names = list(dict.fromkeys(_phase_name(c) for c in candidates))
     if not names:
         raise ParameterError("identify_phases needs at least one candidate phase")
+    for name, value, lo, hi in (("tolerance", tolerance, 0.0, 5.0), ("min_snr", min_snr, 0.0, 1e6),
+                                ("min_matched_fraction", min_matched_fraction, 0.0, 1.0),
+                                ("eta", eta, 0.0, 1.0), ("max_shift", max_shift, 0.0, 2.0)):
+        positive = name in ("tolerance", "min_matched_fraction")
+        if isinstance(value, bool) or not isinstance(value, int | float) or \
+                not math.isfinite(value) or not lo <= value <= hi or (positive and value == 0):
+            raise ParameterError(f"{name} must be a number within {lo:g}-{hi:g}"
+                                 f"{' (and > 0)' if positive else ''}, got {value!r}")
+    if isinstance(background_degree, bool) or not isinstance(background_degree, int) or \
+            not 0 <= background_degree <= 20:
+        raise ParameterError(f"background_degree must be an integer within 0-20, got "
+                             f"{background_degree!r}")
     x, y = pattern.two_theta, pattern.intensity
     if not (np.all(np.isfinite(y)) and np.ptp(y) > 0):
         raise FitError(f"{pattern.source or 'pattern'}: no signal (constant or non-finite "
@@ -566,6 +592,11 @@ def identify_phases(pattern: XRDPattern, candidates: Iterable[str] = DEFAULT_CAN
     wl = pattern.wavelength
     rng_lo, rng_hi = _extended_range(x)
     refs = {n: reference_pattern(n, (rng_lo, rng_hi), wl) for n in names}
+    if not any(np.any((r.two_theta >= x[0]) & (r.two_theta <= x[-1])) for r in refs.values()):
+        raise ParameterError(
+            f"{pattern.source or 'pattern'}: its 2theta range {x[0]:g}-{x[-1]:g} deg holds no "
+            f"reflection of {', '.join(names)} (at {wl * 1e10:.4g} A); 2theta must be in "
+            "degrees (a range below ~6.3 looks like radians: multiply by 180/pi)")
     bg_basis = _background_basis(x, background_degree)
     bg = np.linalg.qr(bg_basis)
     yvar = float(np.sum((y - y.mean()) ** 2))

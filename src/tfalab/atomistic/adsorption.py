@@ -33,6 +33,7 @@ from tfalab.atomistic.calculators import (
 from tfalab.atomistic.structures import (
     CANDIDATES,
     adsorption_sites,
+    check_miller,
     check_slab,
     make_slab,
     to_atoms,
@@ -142,6 +143,7 @@ def surface_slab(phase: Any, miller: tuple[int, int, int] | None = None,
         if not isinstance(phase, str) or phase not in CANDIDATES:
             raise ParameterError("give the Miller index of the surface")
         miller = CANDIDATES[phase].surface
+    miller = check_miller(miller)  # before the (slow) bulk relaxation
     bulk = to_atoms(phase)
     if relax_bulk:
         bulk = relax(bulk, calculator, fmax=fmax, cell=True).atoms

@@ -2,7 +2,9 @@
 
 Importable without the extra (``from tfalab.atomistic.cli import atomistic``); the commands
 import ASE/torch/CHGNet when run and fail with "install tfalab[atomistic]" if they are missing.
-Every command caches its pieces in ``--workdir`` so an interrupted run resumes.
+Every command caches its pieces in ``--workdir`` so an interrupted run resumes. Inputs
+(surfaces, structures, phases) are checked before any computation; a tfalab error goes up to
+``tfalab.cli.main`` (one line, exit code 2).
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import click
-
-from tfalab.errors import TfalabError
 
 _WORKDIR = click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
                         default=Path("atomistic-work"), show_default=True,
@@ -89,24 +89,29 @@ def adsorption(surfaces: tuple[str, ...], max_sites: int, thickness: float, fmax
     _need_extra()
     from tfalab.atomistic.adsorption import adsorb, li_reference, site_table, surface_slab
     from tfalab.atomistic.calculators import ResultCache, get_calculator
+    from tfalab.atomistic.structures import check_miller, to_atoms
 
-    try:
-        calc = get_calculator(calculator)
-        cache = ResultCache(workdir)
-        ref = li_reference(calc, fmax=fmax, cache=cache)
-        results = {}
-        for name in surfaces:
-            m = re.fullmatch(r"\s*([A-Za-z0-9]+)\s*\(\s*(-?\d)\s*(-?\d)\s*(-?\d)\s*\)\s*", name)
-            if not m:
-                raise click.BadParameter(f"{name!r}: write Phase(hkl), e.g. LiBx(110)")
-            miller = cast(tuple[int, int, int],  # the pattern has three index groups
-                          tuple(int(g) for g in m.groups()[1:]))
-            _say(f"{name}: relaxing bulk, building the slab")
-            slab = surface_slab(m.group(1), miller, calc, fmax=fmax, thickness=thickness)
-            results[name] = adsorb(slab, calc, max_sites=max_sites, fmax=fmax, reference=ref,
-                                   surface=name, cache=cache, progress=_say)
-    except TfalabError as exc:
-        raise click.ClickException(str(exc)) from None
+    # every surface is checked (form, phase, Miller index) before any computation
+    parsed: list[tuple[str, str, tuple[int, int, int]]] = []
+    for name in surfaces:
+        m = re.fullmatch(r"\s*([A-Za-z0-9]+)\s*\(\s*(-?\d)\s*(-?\d)\s*(-?\d)\s*\)\s*", name)
+        if not m:
+            raise click.BadParameter(f"{name!r}: write Phase(hkl), e.g. LiBx(110)",
+                                     param_hint="--surface")
+        miller = cast(tuple[int, int, int],  # the pattern has three index groups
+                      tuple(int(g) for g in m.groups()[1:]))
+        check_miller(miller, f"--surface {name!r}: Miller index")
+        to_atoms(m.group(1))  # an unknown phase fails here
+        parsed.append((name, m.group(1), miller))
+    calc = get_calculator(calculator)
+    cache = ResultCache(workdir)
+    ref = li_reference(calc, fmax=fmax, cache=cache)
+    results = {}
+    for name, phase, miller in parsed:
+        _say(f"{name}: relaxing bulk, building the slab")
+        slab = surface_slab(phase, miller, calc, fmax=fmax, thickness=thickness)
+        results[name] = adsorb(slab, calc, max_sites=max_sites, fmax=fmax, reference=ref,
+                               surface=name, cache=cache, progress=_say)
     table = site_table(results)
     _write({k: v.to_dict() for k, v in results.items()}, out)
     if out:
@@ -152,22 +157,19 @@ def md(structure: str, temperature: float, steps: int, timestep: float,
     from tfalab.atomistic.md import md_summary, run_md
     from tfalab.atomistic.structures import supercell_reps, to_atoms
 
-    try:
-        calc = get_calculator(calculator)
-        atoms = to_atoms(structure)
-        if not no_relax:
-            _say(f"relaxing {atoms.get_chemical_formula()}")
-            atoms = relax(atoms, calc, cell=True).atoms
-        reps = tuple(supercell) if supercell else supercell_reps(atoms, 7.0)
-        atoms = atoms.repeat(reps)
-        name = Path(structure).stem if Path(structure).is_file() else structure
-        traj = workdir / f"{name}-{'x'.join(map(str, reps))}-{temperature:g}K.traj"
-        _say(f"MD of {len(atoms)} atoms -> {traj}")
-        run = run_md(atoms, calc, temperature, steps, timestep, thermostat, trajectory=traj,
-                     seed=seed, progress=True)
-        summary = md_summary(run, equilibration)
-    except TfalabError as exc:
-        raise click.ClickException(str(exc)) from None
+    atoms = to_atoms(structure)  # an unknown phase or unreadable file fails before any work
+    calc = get_calculator(calculator)
+    if not no_relax:
+        _say(f"relaxing {atoms.get_chemical_formula()}")
+        atoms = relax(atoms, calc, cell=True).atoms
+    reps = tuple(supercell) if supercell else supercell_reps(atoms, 7.0)
+    atoms = atoms.repeat(reps)
+    name = Path(structure).stem if Path(structure).is_file() else structure
+    traj = workdir / f"{name}-{'x'.join(map(str, reps))}-{temperature:g}K.traj"
+    _say(f"MD of {len(atoms)} atoms -> {traj}")
+    run = run_md(atoms, calc, temperature, steps, timestep, thermostat, trajectory=traj,
+                 seed=seed, progress=True)
+    summary = md_summary(run, equilibration)
     summary["trajectory"] = str(traj)
     _write(summary, out)
     if out:
@@ -220,13 +222,10 @@ def screen(phases: str, descriptors: str, md_steps: int, temperature: float, max
     if not names or not kinds:
         raise click.UsageError(f"--phases {phases!r} / --descriptors {descriptors!r}: give at "
                                "least one name each, comma-separated")
-    try:
-        table = run_screen(names, calculator, kinds,
-                           cache=ResultCache(workdir), progress=_say, on_row=on_row,
-                           md_steps=md_steps, temperature_K=temperature, max_sites=max_sites,
-                           fmax=fmax)
-    except TfalabError as exc:
-        raise click.ClickException(str(exc)) from None
+    table = run_screen(names, calculator, kinds,
+                       cache=ResultCache(workdir), progress=_say, on_row=on_row,
+                       md_steps=md_steps, temperature_K=temperature, max_sites=max_sites,
+                       fmax=fmax)
     cols = [c for c in ("phase", "density_kg_m3", "li_atomic_fraction", "E_ads_eV",
                         "dE_ads_vs_Li_eV", "D_Li_cm2_s", "E_GPa", "G_GPa") if c in table]
     _say("\n" + table[cols].to_string(index=False))

@@ -28,6 +28,7 @@ from tfalab.atomistic.calculators import (
     FMAX,
     ResultCache,
     calculator_id,
+    check_elements,
     get_calculator,
     relax,
     structure_fingerprint,
@@ -35,6 +36,8 @@ from tfalab.atomistic.calculators import (
 from tfalab.atomistic.structures import (
     CANDIDATES,
     DEFAULT_SCREEN,
+    check_miller,
+    check_structure,
     composition_descriptors,
     supercell_reps,
     to_atoms,
@@ -65,6 +68,41 @@ def _candidates(candidates: Iterable[str] | Mapping[str, Any]) -> dict[str, tupl
     return out
 
 
+#: screen_one's keyword arguments: name -> (type, low, high) of the accepted range.
+_KW_RANGES: dict[str, tuple[type, float, float]] = {
+    "temperature_K": (float, 1.0, 5000.0), "md_steps": (int, 1, 10_000_000),
+    "timestep_fs": (float, 0.01, 20.0), "md_min_width": (float, 1.0, 100.0),
+    "max_sites": (int, 1, 1000), "fmax": (float, 1e-4, 10.0)}
+
+
+def _check_settings(descriptors: Iterable[str], **kw: Any) -> tuple[str, ...]:
+    """The descriptors as a tuple; :class:`~tfalab.errors.ParameterError` for an unknown
+    descriptor or keyword, or a setting outside its range (see :data:`_KW_RANGES`)."""
+    if isinstance(descriptors, str):
+        descriptors = [d.strip() for d in descriptors.split(",") if d.strip()]
+    try:
+        found = tuple(descriptors)
+    except TypeError:
+        raise ParameterError(f"descriptors {descriptors!r} must be names from "
+                             f"{DESCRIPTORS}") from None
+    unknown = [d for d in found if d not in DESCRIPTORS]
+    if unknown or not found:
+        raise ParameterError(f"descriptors {list(found)}: unknown {unknown}; give one or more "
+                             f"of {DESCRIPTORS}")
+    for name, value in kw.items():
+        if name not in _KW_RANGES:
+            raise ParameterError(f"unknown screening setting {name!r}; known: "
+                                 f"{', '.join(_KW_RANGES)}")
+        kind, low, high = _KW_RANGES[name]
+        ok_type = (isinstance(value, int) if kind is int else isinstance(value, (int, float)))
+        if isinstance(value, bool) or not ok_type or not math.isfinite(value) \
+                or not low <= value <= high:
+            what = "an integer" if kind is int else "a number"
+            raise ParameterError(f"{name} = {value!r} must be {what} between {low:g} and "
+                                 f"{high:g}")
+    return found
+
+
 def screen_one(name: str, atoms: Any, calculator: Any = None,
                descriptors: Iterable[str] = DESCRIPTORS, miller: tuple[int, int, int] | None
                = None, li_surface: float | None = None, temperature_K: float = 300.0,
@@ -78,9 +116,11 @@ def screen_one(name: str, atoms: Any, calculator: Any = None,
     from tfalab.atomistic.md import run_md
     from tfalab.atomistic.structures import make_slab
 
-    unknown = set(descriptors) - set(DESCRIPTORS)
-    if unknown:
-        raise ParameterError(f"unknown descriptors {sorted(unknown)}; known: {DESCRIPTORS}")
+    descriptors = _check_settings(descriptors, temperature_K=temperature_K, md_steps=md_steps,
+                                  timestep_fs=timestep_fs, md_min_width=md_min_width,
+                                  max_sites=max_sites, fmax=fmax)
+    if miller is not None:
+        miller = check_miller(miller, f"{name}: Miller index")
     calc = get_calculator(calculator)
     cid = calculator_id(calc)
     cache = cache or ResultCache()
@@ -157,8 +197,25 @@ def screen(candidates: Iterable[str] | Mapping[str, Any] = DEFAULT_SCREEN,
 
     from tfalab.atomistic.adsorption import adsorb, li_reference, surface_slab
 
-    descriptors = tuple(descriptors)
+    # every candidate, surface and setting is checked before any computation
+    descriptors = _check_settings(descriptors, **kw)
+    todo = _candidates(candidates)
+    surfaces = dict(surfaces or {})
+    stray = [k for k in surfaces if k not in todo]
+    if stray:
+        raise ParameterError(f"surfaces given for {stray}, which are not screened; "
+                             f"candidates: {list(todo)}")
+    for name, (_, miller) in todo.items():
+        miller = surfaces.get(name, miller)
+        if miller is not None:
+            surfaces[name] = check_miller(miller, f"surfaces[{name!r}]")
+        elif "adsorption" in descriptors:
+            raise ParameterError(f"{name}: give the surface (Miller index) for adsorption, "
+                                 f"e.g. surfaces={{{name!r}: (0, 0, 1)}}")
     calc = get_calculator(calculator)
+    for _, (atoms, _) in todo.items():
+        check_structure(atoms)
+        check_elements(atoms, calc)
     cache = cache or ResultCache()
     li_best = None
     if "adsorption" in descriptors:
@@ -170,8 +227,8 @@ def screen(candidates: Iterable[str] | Mapping[str, Any] = DEFAULT_SCREEN,
         li_best = adsorb(slab, calc, max_sites=kw.get("max_sites", 3), fmax=fmax,
                          reference=ref, surface="Li(001)", cache=cache).best.e_ads_atom
     rows = []
-    for name, (atoms, miller) in _candidates(candidates).items():
-        miller = (surfaces or {}).get(name, miller)
+    for name, (atoms, miller) in todo.items():
+        miller = surfaces.get(name, miller)
         row = screen_one(name, atoms, calc, descriptors, miller, li_best, cache=cache,
                          progress=progress, **kw)
         rows.append(row)

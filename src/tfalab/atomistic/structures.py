@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from tfalab.errors import ParameterError, UnknownPhaseError
+from tfalab.errors import DataFileError, ParameterError, UnknownPhaseError
 
 #: Closest approach (Å) accepted between two atoms: shorter means overlapping atoms.
 MIN_DISTANCE = 0.7
@@ -119,6 +119,63 @@ def bulk_structure(name: str) -> Any:
                             f"{', '.join(CANDIDATES)} (or pass a pymatgen Structure / ASE Atoms)")
 
 
+#: Largest |h|, |k|, |l| accepted in a Miller index (higher-index surfaces need huge cells).
+MAX_MILLER = 9
+
+
+def check_miller(miller: Any, name: str = "miller") -> tuple[int, int, int]:
+    """``miller`` as three integers, or :class:`~tfalab.errors.ParameterError`: not three
+    integers, all zero (no plane) or an index beyond ±:data:`MAX_MILLER`.
+
+    >>> check_miller((1, 1, 0))
+    (1, 1, 0)
+    """
+    import numbers
+
+    try:
+        items = tuple(miller)
+    except TypeError:
+        items = ()
+    if len(items) != 3 or not all(isinstance(i, numbers.Integral) and not isinstance(i, bool)
+                                  for i in items):
+        raise ParameterError(f"{name} {miller!r} must be three integers (h, k, l), e.g. "
+                             "(1, 1, 0)")
+    hkl = cast(tuple[int, int, int], tuple(int(i) for i in items))
+    if hkl == (0, 0, 0):
+        raise ParameterError(f"{name} {hkl} is not a plane: at least one of h, k, l must be "
+                             "non-zero, e.g. (0, 0, 1)")
+    if max(abs(i) for i in hkl) > MAX_MILLER:
+        raise ParameterError(f"{name} {hkl}: each index must be between -{MAX_MILLER} and "
+                             f"{MAX_MILLER}")
+    return hkl
+
+
+def read_structure(path: Any) -> Any:
+    """ASE atoms from a structure file (any format ASE reads: CIF, POSCAR, xyz, traj, ...);
+    :class:`~tfalab.errors.DataFileError` naming the file when it cannot be read or holds
+    no atoms."""
+    from ase.io import read
+
+    try:
+        atoms = read(str(path))
+    except (StopIteration, IndexError) as exc:  # ASE's way of saying "no structure here"
+        raise DataFileError(f"structure file {str(path)!r} holds no structure ASE can read"
+                            f"{': ' + str(exc) if str(exc) else ''}; give a CIF, POSCAR, xyz "
+                            "or traj file with atoms") from None
+    except Exception as exc:  # ASE's readers raise anything on junk
+        text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise DataFileError(f"structure file {str(path)!r} cannot be read as a structure ("
+                            f"{type(exc).__name__}{': ' + text if text else ''}); give a CIF, "
+                            "POSCAR, xyz or traj file ASE can read") from None
+    if isinstance(atoms, list):
+        if not atoms:
+            raise DataFileError(f"structure file {str(path)!r} holds no structure")
+        atoms = atoms[-1]
+    if len(atoms) == 0:
+        raise DataFileError(f"structure file {str(path)!r} holds no atoms")
+    return atoms
+
+
 def to_atoms(obj: Any) -> Any:
     """ASE :class:`~ase.Atoms` from atoms, a pymatgen structure, a phase name or a file path."""
     from ase import Atoms
@@ -129,9 +186,11 @@ def to_atoms(obj: Any) -> Any:
         from pathlib import Path
 
         if Path(obj).is_file():
-            from ase.io import read
-
-            return read(obj)
+            return read_structure(obj)
+        looks_like_path = "/" in obj or "\\" in obj or bool(Path(obj).suffix)
+        if looks_like_path and not any(k.lower() == obj.strip().lower() for k in CANDIDATES):
+            raise DataFileError(f"structure {obj!r} is neither a phase ({', '.join(CANDIDATES)})"
+                                " nor an existing structure file")
         obj = bulk_structure(obj)
     from pymatgen.core import Structure
 
@@ -216,10 +275,24 @@ def make_slab(bulk: Any, miller: tuple[int, int, int], thickness: float = 7.0,
     from pymatgen.core import Structure
     from pymatgen.core.surface import SlabGenerator
 
+    miller = check_miller(miller)
+    for arg, value in (("thickness", thickness), ("vacuum", vacuum),
+                       ("min_inplane", min_inplane), ("fix_fraction", fix_fraction)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise ParameterError(f"{arg} {value!r} must be a finite number")
     if vacuum < MIN_VACUUM:
         raise SlabError(f"vacuum {vacuum} A is below the minimum {MIN_VACUUM} A")
-    if thickness <= 0 or not 0 <= fix_fraction < 1:
-        raise ParameterError("thickness must be > 0 and 0 <= fix_fraction < 1")
+    if not 0 < thickness <= 100:
+        raise ParameterError(f"thickness {thickness} A must be > 0 and <= 100 A")
+    if not 0 <= fix_fraction < 1:
+        raise ParameterError(f"fix_fraction {fix_fraction} must be >= 0 and < 1")
+    if not 0 <= min_inplane <= 100:
+        raise ParameterError(f"min_inplane {min_inplane} A must be between 0 and 100 A")
+    if vacuum > 100:
+        raise SlabError(f"vacuum {vacuum} A is above the maximum 100 A")
+    if isinstance(termination, bool) or not isinstance(termination, int) or termination < 0:
+        raise ParameterError(f"termination {termination!r} must be an integer >= 0")
     if not isinstance(bulk, Structure):
         from pymatgen.io.ase import AseAtomsAdaptor
 

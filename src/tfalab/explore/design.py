@@ -15,10 +15,22 @@ from tfalab.anode import MAH_CM2, CompositeAnode
 from tfalab.design import CellStack, Collector, make_cathode
 from tfalab.errors import CapacityError, ParameterError
 
+#: each numeric control's range in its page unit: (low, high, ends excluded, as shown): the
+#: library's own ranges (anode and layer thickness 0.1 um - 10 mm, stripping and plating up
+#: to 1000 mAh/cm2) in the page's units, so that a message names the control
+RANGES: dict[str, tuple[float, float, str, str]] = {
+    "free_li_wt": (0.0, 100.0, "", "in 0-100 wt%"),
+    "thickness_um": (0.1, 1e4, "", "in 0.1-10000 um"),
+    "porosity_pct": (0.0, 100.0, "high", "in 0-100 % (100 excluded)"),
+    "loading": (0.0, math.inf, "low", "above 0"),
+    "separator_um": (0.1, 1e4, "", "in 0.1-10000 um"),
+    "strip_mAh_cm2": (0.0, 1000.0, "", "in 0-1000 mAh/cm2"),
+}
+
 
 @dataclass(frozen=True)
 class DesignInputs:
-    """The Design view's controls in their page units."""
+    """The Design view's controls in their page units (ranges: :data:`RANGES`)."""
 
     skeleton: str = "LiBx"  #: a skeleton phase, or "none" for bare Li
     free_li_wt: float = 60.0  #: wt%
@@ -36,9 +48,13 @@ class DesignInputs:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise ParameterError(f"{name}: got {v!r}; enter a finite number")
+            lo, hi, open_end, shown = RANGES[name]
+            if not lo <= v <= hi or (open_end == "low" and v == lo) \
+                    or (open_end == "high" and v == hi):
+                raise ParameterError(f"{name}: got {v!r}; enter a number {shown}")
         for name, allowed in (("cathode", ("fes2", "ncm")),
                               ("loading_unit", ("mg/cm2", "mAh/cm2"))):
-            if getattr(self, name) not in allowed:
+            if not isinstance(getattr(self, name), str) or getattr(self, name) not in allowed:
                 raise ParameterError(f"{name}: got {getattr(self, name)!r}; one of "
                                      f"{', '.join(allowed)}")
         if not isinstance(self.skeleton, str) or not re.fullmatch(r"[A-Za-z0-9_()\-]{1,40}",
@@ -74,6 +90,11 @@ class DesignInputs:
         )
 
 
+def _check(inputs: object) -> None:
+    if not isinstance(inputs, DesignInputs):
+        raise ParameterError(f"inputs must be DesignInputs, got {inputs!r}")
+
+
 def design_metrics(inputs: DesignInputs) -> dict[str, float | str]:
     """The Design view's table; ``note`` says why the strip columns are NaN (a strip past
     the anode's free-Li inventory).
@@ -82,8 +103,7 @@ def design_metrics(inputs: DesignInputs) -> dict[str, float | str]:
     >>> round(m["anode_capacity_mAh_cm2"], 1), m["limited_by"]
     (15.3, 'cathode')
     """
-    if not isinstance(inputs, DesignInputs):
-        raise ParameterError(f"inputs must be DesignInputs, got {inputs!r}")
+    _check(inputs)
     anode = inputs.anode()
     stack = inputs.stack(anode)
     strip = inputs.strip_mAh_cm2
@@ -138,6 +158,7 @@ LABELS = {
 def free_li_curve(inputs: DesignInputs, n: int = 33) -> pd.DataFrame:
     """Wh/kg, Wh/L, anode capacity and utilisation against the free-Li fraction, all else as
     in ``inputs`` (SI floats: ~0.1 ms a design). Designs the library refuses are left out."""
+    _check(inputs)
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 1000:
         raise ParameterError(f"n must be an integer in 2-1000, got {n!r}")
     rows = []
@@ -180,6 +201,7 @@ def free_li_curve(inputs: DesignInputs, n: int = 33) -> pd.DataFrame:
 def design_code(inputs: DesignInputs) -> tuple[str | None, str]:
     """The equivalent ``tfalab design`` command (None where the CLI cannot express the
     design: a separator other than the thin stack's 30 µm) and Python code."""
+    _check(inputs)
     anode = (
         f'CompositeAnode.bare_li("{inputs.thickness_um} um")'
         if inputs.bare

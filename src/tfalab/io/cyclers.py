@@ -174,10 +174,29 @@ def _table_header(path: Path) -> tuple[int, str] | None:
             cells = line.split(sep)
             if len(cells) < 3:
                 continue
-            names = {_split_header(c.strip().strip('"'))[0] for c in cells}
+            names = {_split_header(c.strip().strip('"'))[0] for c in cells[:MAX_COLUMNS]}
             if all(names & set(_FIELDS[lab][1]) for lab in (TIME, VOLTAGE, CURRENT)):
+                if len(cells) > MAX_COLUMNS:  # pandas would take minutes and GBs on it
+                    raise DataFileError(f"{path}: the header has {len(cells)} columns, more "
+                                        f"than the {MAX_COLUMNS} a cycler file may have")
                 return k, sep
     return None
+
+
+#: columns a cycler table may have
+MAX_COLUMNS = 1000
+
+
+def _check_width(path: Path) -> None:
+    """Refuse a text table whose first lines have more than :data:`MAX_COLUMNS` columns
+    before pandas reads it (minutes and GBs for 2e5 columns)."""
+    with open(path, "rb") as f:
+        head = f.read(262144).decode("latin-1")
+    for line in head.splitlines()[:200]:
+        n = max(line.count(sep) for sep in (",", "\t", ";")) + 1
+        if n > MAX_COLUMNS:
+            raise DataFileError(f"{path}: a line has {n} columns, more than the {MAX_COLUMNS} "
+                                "a cycler table may have")
 
 
 _EIS_HEAD = re.compile(r"(?i)freq\w*\s*[/(\[]?\s*hz.{0,200}?(re\s*\(?z|z'|zreal|z_?re)"
@@ -879,6 +898,10 @@ def _area_m2(area: str | float | None) -> float | None:
     return float(value)
 
 
+#: the keyword options a reader takes (:func:`load`'s ``**kw``)
+READER_OPTIONS = frozenset({"cycle_mode"})
+
+
 def load(path: str | Path, area: str | float | None = None, format: str | None = None,
          **kw: Any) -> CellTest:
     """Read a cycler file (any of :data:`FORMATS`) into a :class:`~tfalab.CellTest`.
@@ -911,6 +934,13 @@ def load(path: str | Path, area: str | float | None = None, format: str | None =
     """
     if not isinstance(path, str | os.PathLike):
         raise DataFileError(f"path must be a file name, got {path!r}")
+    unknown = sorted(set(kw) - READER_OPTIONS)
+    if unknown:
+        raise DataFileError(f"unknown reader option(s) {unknown}; known: "
+                            f"{sorted(READER_OPTIONS)}")
+    if kw.get("cycle_mode", "chg") not in ("chg", "dchg", "auto"):
+        raise DataFileError(f"cycle_mode must be 'chg', 'dchg' or 'auto', got "
+                            f"{kw['cycle_mode']!r}")
     if format is not None and not isinstance(format, str):
         raise DataFileError(f"format must be one of {', '.join(FORMATS)} (or None to detect "
                             f"it), got {format!r}")
@@ -927,6 +957,8 @@ def load(path: str | Path, area: str | float | None = None, format: str | None =
         if path.stat().st_size == 0:
             raise DataFileError(f"{path}: the file is empty")
     area_m2 = _area_m2(area)
+    if fmt in ("bdf-csv", "table-csv", "arbin-csv"):
+        _check_width(path)
     if fmt.startswith("bdf-"):
         test = _load_bdf(path, fmt)
         test.metadata.setdefault("source_file", str(path))

@@ -19,6 +19,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ class Value:
     uncertain: bool = False
 
     def __post_init__(self) -> None:
-        if not self.source.strip():
+        if not isinstance(self.source, str) or not self.source.strip():
             raise ParameterError("every material value needs a source")
 
 
@@ -89,6 +90,8 @@ class Phase:
 
     def value(self, prop: str) -> Value:
         """The :class:`Value` of ``prop`` (with unit and source); ``ParameterError`` if unknown."""
+        if not isinstance(prop, str):
+            raise ParameterError(f"prop: a property name such as 'density', got {prop!r}")
         if prop == "molar_mass" and prop not in self.values and self.formula:
             return Value(molar_mass_of(self.formula), "g/mol",
                          f"computed from formula {self.formula} (IUPAC atomic weights)")
@@ -99,6 +102,8 @@ class Phase:
 
     def get(self, prop: str) -> float | None:
         """SI value of ``prop`` or ``None`` if the database has none."""
+        if not isinstance(prop, str):
+            raise ParameterError(f"prop: a property name such as 'density', got {prop!r}")
         try:
             return self.value(prop).si
         except ParameterError:
@@ -161,11 +166,13 @@ class Phase:
         return None if e is None or nu is None else e / (2 * (1 + nu))
 
     def _arrhenius(self, prop: str, energy: str, temperature: float) -> float | None:
+        if isinstance(temperature, Real) and not isinstance(temperature, bool) \
+                and not temperature > 0:
+            raise ParameterError(f"temperature must be positive in kelvin, got {temperature}")
+        temperature = to_si(temperature, "temperature", "temperature")
         x0 = self.get(prop)
         if x0 is None:
             return None
-        if temperature <= 0:
-            raise ParameterError(f"temperature must be positive in kelvin, got {temperature}")
         ea = self.get(energy) or 0.0
         t0 = self.get("reference_temperature") or 298.15
         return x0 * math.exp(-ea / GAS_CONSTANT * (1.0 / temperature - 1.0 / t0))
@@ -197,6 +204,11 @@ def phase_from_dict(name: str, data: Mapping[str, Any]) -> Phase:
     >>> round(p.density)
     1740
     """
+    if not isinstance(name, str) or not name.strip():
+        raise ParameterError(f"phase name: a non-empty string such as 'Mg', got {name!r}")
+    if not isinstance(data, Mapping):
+        raise ParameterError(f"phase {name!r}: its data must be a table (mapping) of properties, "
+                             f"got {type(data).__name__}")
     values: dict[str, Value] = {}
     for key, raw in data.items():
         if key in ("formula", "aliases", "description"):
@@ -208,15 +220,22 @@ def phase_from_dict(name: str, data: Mapping[str, Any]) -> Phase:
             raise ParameterError(f"phase {name!r}, {key}: write {{value, unit, source}}")
         unit = check_unit(str(raw["unit"])) if raw["unit"] else ""
         text = f"{raw['value']} {unit}".strip()
-        si = to_si(text if unit else float(raw["value"]), PROPERTIES[key], f"{name}.{key}")
+        si = to_si(text if unit else raw["value"], PROPERTIES[key], f"{name}.{key}")
         if key in ("density", "molar_mass", "youngs_modulus", "shear_modulus") and si <= 0:
             raise ParameterError(f"phase {name!r}: {key} must be positive, got {raw['value']}")
         values[key] = Value(si, unit, str(raw["source"]), bool(raw.get("uncertain", False)))
     formula = data.get("formula")
     if formula is not None:
+        if not isinstance(formula, str):
+            raise ParameterError(f"phase {name!r}: formula must be a string such as 'Li6PS5Cl', "
+                                 f"got {formula!r}")
         molar_mass_of(formula)  # validate early
+    aliases = data.get("aliases", ())
+    if isinstance(aliases, str) or not isinstance(aliases, list | tuple) \
+            or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise ParameterError(f"phase {name!r}: aliases must be a list of names, got {aliases!r}")
     return Phase(name=name, description=str(data.get("description", "")), formula=formula,
-                 aliases=tuple(data.get("aliases", ())), values=values)
+                 aliases=tuple(aliases), values=values)
 
 
 _REGISTRY: dict[str, Phase] = {}
@@ -256,6 +275,8 @@ def get_phase(name: str | Phase) -> Phase:
     """
     if isinstance(name, Phase):
         return name
+    if not isinstance(name, str):
+        raise ParameterError(f"phase: a phase name such as 'Li6PS5Cl' or a Phase, got {name!r}")
     index = _index()
     try:
         return index[_key(name)]
@@ -273,6 +294,11 @@ def register_phase(phase: Phase | Mapping[str, Any], name: str | None = None,
                    overwrite: bool = False) -> Phase:
     """Add a user phase (a :class:`Phase` or a TOML-like dict with ``name``)."""
     _index()
+    if not isinstance(overwrite, bool):
+        raise ParameterError(f"overwrite: True or False, got {overwrite!r}")
+    if not isinstance(phase, Phase | Mapping):
+        raise ParameterError(f"phase: a Phase or a TOML-like dict of properties, got "
+                             f"{type(phase).__name__}")
     if not isinstance(phase, Phase):
         if name is None:
             raise ParameterError("register_phase needs a name for a dict phase")
@@ -283,11 +309,15 @@ def register_phase(phase: Phase | Mapping[str, Any], name: str | None = None,
 
 def load_phases(path: str | Path, overwrite: bool = False) -> list[Phase]:
     """Register every phase in a TOML file written like ``phases.toml``."""
+    if not isinstance(path, str | Path):
+        raise ParameterError(f"path: a phase file path (.toml), got {path!r}")
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise ParameterError(f"no phase file at {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"path: cannot read the phase file {str(path)!r} ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"{path}: not valid TOML ({exc})") from None
     return [register_phase(d, name=n, overwrite=overwrite) for n, d in data.items()]

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tfalab.errors import ParameterError
+from tfalab.errors import DataFileError, ParameterError
+from tfalab.plotting import check_figure_path
 from tfalab.sweep.spec import FIELDS
 
 #: axis labels of the usual output columns
@@ -58,6 +59,9 @@ def load_results(results: pd.DataFrame | str | Path) -> pd.DataFrame:
     """A sweep's table from a DataFrame, a sweep directory or its ``results.parquet``."""
     if isinstance(results, pd.DataFrame):
         return results
+    if not isinstance(results, str | Path) or not str(results).strip():
+        raise ParameterError(f"results must be a DataFrame, a sweep directory or its "
+                             f"results.parquet, got {results!r}")
     path = Path(results)
     if path.is_dir() and (path / "results.parquet").exists():
         path = path / "results.parquet"
@@ -68,7 +72,19 @@ def load_results(results: pd.DataFrame | str | Path) -> pd.DataFrame:
 
     if path.name == "results.parquet" and path.is_dir():
         return Store(path.parent).read()
-    return pd.read_parquet(path)
+    if path.is_dir():
+        raise DataFileError(f"{str(results)!r} is a directory without a results.parquet: "
+                            "not a sweep or optimize directory")
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow's ArrowInvalid, OSError, ... on a file that is not one
+        text = str(exc).strip().splitlines()
+        raise DataFileError(f"{str(results)!r} is not a sweep's Parquet table "
+                            f"({type(exc).__name__}: {text[0][:200] if text else ''}); give a "
+                            "sweep directory or its results.parquet") from None
+    if not isinstance(frame, pd.DataFrame):
+        raise DataFileError(f"{str(results)!r} is not a sweep's table")
+    return frame
 
 
 def _ok(frame: pd.DataFrame) -> pd.DataFrame:
@@ -179,6 +195,15 @@ def map_figure(results: pd.DataFrame | str | Path, x: str, y: str, value: str,
     >>> out.suffix
     '.png'
     """
+    path = check_figure_path(path)
+    for arg, v in (("x", x), ("y", y), ("value", value), ("by", by)):
+        if v is not None and (not isinstance(v, str) or not v.strip()):
+            raise ParameterError(f"{arg} must be a column or input name, got {v!r}")
+    if x == y:
+        raise ParameterError(f"x and y must be different inputs, got {x!r} for both")
+    if by is not None and by in (x, y):
+        raise ParameterError(f"by = {by!r} is also an axis (x = {x!r}, y = {y!r}); panel by "
+                             "another input")
     frame = _ok(load_results(results))
     if frame.empty:
         raise ParameterError("no rows without an error to draw")
@@ -270,6 +295,8 @@ def _objectives(objectives: Any) -> dict[str, str]:
             items.append((name.strip(), d.strip() or "maximize"))
     out = {}
     for name, d in items:
+        if name in out:
+            raise ParameterError(f"objective {name!r} is given twice; name each column once")
         key = str(d).lower()
         if key in ("max", "maximize", "maximise"):
             out[name] = "maximize"
@@ -317,6 +344,7 @@ def pareto_figure(results: pd.DataFrame | str | Path,
     """
     from tfalab.sweep.optimize import pareto_mask
 
+    path = check_figure_path(path)
     objs = _objectives(objectives)
     frame = load_results(results)
     if reference is None and "role" in frame and (frame["role"] == "reference").any():
@@ -413,6 +441,7 @@ def parallel_coordinates_figure(results: pd.DataFrame | str | Path, columns: Seq
     >>> out.is_file()
     True
     """
+    path = check_figure_path(path)
     frame = load_results(results)
     if highlight is not None:
         hl = pd.Series(list(highlight), index=frame.index, dtype=bool)

@@ -78,7 +78,7 @@ import pandas as pd
 from tfalab.errors import ParameterError
 from tfalab.stop import Stoppable, stop_workers
 from tfalab.sweep.points import DESIGN_OUTPUTS, KIND_OUTPUTS, evaluate_point
-from tfalab.sweep.spec import FIELDS, point_key
+from tfalab.sweep.spec import FIELDS, check_fields, check_point, check_value, point_key
 from tfalab.sweep.store import Store
 from tfalab.units import from_si, to_si
 
@@ -229,6 +229,14 @@ class OptimizeSpec:
                 raise ParameterError(f"objective {name!r}: direction must be 'maximize' or "
                                      f"'minimize', got {direction!r}")
             objs[name] = dirn
+        # every field is one this kind reads (others would be ignored), with a readable value
+        check_point(fixed, kind, "[fixed]")
+        check_fields(space_raw, kind, "[space]")
+        for name, rng in space_raw.items():
+            for v in rng if isinstance(rng, list) else ():
+                check_value(name, v, "[space]")
+        if isinstance(reference, dict):
+            check_point(reference, kind, "[reference]")
         params = {name: _param(name, rng) for name, rng in space_raw.items()}
         outs: list[Constraint] = []
         for text in constraints:
@@ -359,10 +367,14 @@ def _parse_constraint(text: Any) -> Constraint:
     if value.lower() == "reference":
         return Constraint(name, op, "reference", text)
     try:
-        return Constraint(name, op, float(value), text)
+        number = float(value)
     except ValueError:
         raise ParameterError(f"constraint {text!r}: the value of an output is a plain number "
                              f"in the column's units, or 'reference'") from None
+    if not math.isfinite(number):
+        raise ParameterError(f"constraint {text!r}: the value must be a finite number, got "
+                             f"{value!r}")
+    return Constraint(name, op, number, text)
 
 
 def _apply_input_constraint(c: Constraint, params: dict[str, Param],
@@ -544,18 +556,22 @@ def optimize(spec: OptimizeSpec | dict[str, Any] | str | Path, out: str | Path, 
 
     start = time.perf_counter()
     spec = _load_spec(spec)
+    trials = int(trials) if isinstance(trials, np.integer) else trials
+    seed = int(seed) if isinstance(seed, np.integer) else seed
+    if trials is not None:
+        _check_int(trials, "trials", 0, MAX_TRIALS)
+    if seed is not None:
+        _check_int(seed, "seed", 0, 2**32 - 1)
     total = spec.trials if trials is None else int(trials)
-    if total < 0:
-        raise ParameterError(f"trials must be >= 0, got {trials!r}")
     seed = spec.seed if seed is None else int(seed)
     store = Store(out)
     directory = store.directory
     _record_spec(spec, directory)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        study_name=STUDY_NAME, storage=f"sqlite:///{(directory / 'optuna.db').resolve()}",
+    study = _open_study(directory, lambda storage: optuna.create_study(
+        study_name=STUDY_NAME, storage=storage,
         load_if_exists=True,  # spec.directions holds only these two words (_DIRECTIONS):
-        directions=cast(list[Literal["minimize", "maximize"]], spec.directions))
+        directions=cast(list[Literal["minimize", "maximize"]], spec.directions)))
     fp = study.user_attrs.get("fingerprint")
     if fp is None:
         study.set_user_attr("fingerprint", spec.fingerprint())
@@ -806,6 +822,46 @@ def _describe(spec: OptimizeSpec, row: Any, cols: list[str]) -> str:
     return f"{ins}: {outs}"
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _open_study(directory: Path, opener: Callable[[str], Any]) -> Any:
+    """``opener(storage)`` on ``directory/optuna.db``; a file that is not a readable SQLite
+    database of a tfalab study is a :class:`~tfalab.errors.DataFileError` naming it."""
+    from tfalab.errors import DataFileError
+
+    db = directory / "optuna.db"
+    hint = "move it away (or use another --out directory) to start a new study"
+    if db.is_file() and db.stat().st_size > 0:
+        try:
+            with db.open("rb") as fh:
+                head = fh.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            raise DataFileError(f"{str(db)!r} cannot be read: {exc.strerror or exc}") from None
+        if head != _SQLITE_MAGIC:
+            raise DataFileError(f"{str(db)!r} is not an Optuna study database (not an SQLite "
+                                f"file); {hint}")
+    elif db.exists() and not db.is_file():
+        raise DataFileError(f"{str(db)!r} is not a file; {hint}")
+    try:
+        return opener(f"sqlite:///{db.resolve()}")
+    except KeyError:
+        raise DataFileError(f"{str(db)!r} holds no tfalab study named {STUDY_NAME!r}; "
+                            f"{hint}") from None
+    except Exception as exc:
+        import sqlite3
+
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError | sqlite3.Error | RuntimeError | ValueError) and \
+                not isinstance(exc, ParameterError):
+            text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            raise DataFileError(f"{str(db)!r} is not a readable Optuna study database "
+                                f"({type(exc).__name__}: {text[0][:200] if text else ''}); "
+                                f"{hint}") from None
+        raise
+
+
 def study_results(directory: str | Path) -> tuple[OptimizeSpec, pd.DataFrame]:
     """The spec and trial table (with ``feasible``) of the study in ``directory`` (as
     :attr:`OptimizeResult.results`), read back without running anything."""
@@ -817,8 +873,8 @@ def study_results(directory: str | Path) -> tuple[OptimizeSpec, pd.DataFrame]:
                              f"optimize.toml)")
     spec = OptimizeSpec.read(directory / "optimize.toml")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.load_study(study_name=STUDY_NAME,
-                              storage=f"sqlite:///{(directory / 'optuna.db').resolve()}")
+    study = _open_study(directory, lambda storage: optuna.load_study(
+        study_name=STUDY_NAME, storage=storage))
     store = Store(directory)
     reference = None
     if spec.reference is not None:

@@ -31,7 +31,7 @@ import math
 import time
 from typing import Any
 
-from tfalab.sweep.spec import KINDS, point_key
+from tfalab.sweep.spec import check_kind, check_point, check_value, point_key
 
 #: the anode presets a point may name (otherwise it is built from skeleton/free_li/...)
 ANODE_PRESETS = ("tfa", "li")
@@ -129,7 +129,7 @@ def _short(point: dict[str, Any], anode: Any, common: dict[str, Any]) -> dict[st
 def _full(point: dict[str, Any], anode: Any, common: dict[str, Any]) -> dict[str, Any]:
     from tfalab.cell.full_simulate import simulate_full
 
-    rate, n = float(point.get("c_rate", 1.0)), int(point.get("cycles", 10))
+    rate, n = float(point.get("c_rate", 1.0)), int(float(point.get("cycles", 10)))
     res = simulate_full(anode, point.get("cathode", "fes2"), point.get("loading"),
                         f"cycle {rate}C x {n}", point.get("pressure", "40 MPa"),
                         common["temperature"], build=common["build"])
@@ -146,17 +146,31 @@ _KIND = {"ccd": _ccd, "cycle": _cycle, "short": _short, "full": _full}
 
 def evaluate_point(point: dict[str, Any], kind: str) -> dict[str, Any]:
     """One row of results for ``point`` (see the module docstring); never raises for a bad
-    point or a failed simulation: the row's ``error`` says what went wrong."""
+    value or a failed simulation: the row's ``error`` says what went wrong.
+
+    A point that is not a table of fields ``kind`` reads (an unknown ``kind``, an unknown
+    field, or one this kind would ignore, see :data:`~tfalab.sweep.spec.KIND_FIELDS`) raises
+    :class:`~tfalab.errors.ParameterError`: a sweep spec refuses those before it runs.
+
+    >>> from tfalab.errors import TfalabError
+    >>> try:
+    ...     evaluate_point({"temperature": "80 degC"}, "design")
+    ... except TfalabError as exc:
+    ...     print(exc)  # doctest: +ELLIPSIS
+    point: field 'temperature' is not used by kind 'design' (it would be ignored); ...
+    """
     from tfalab import __version__
     from tfalab.errors import TfalabError
 
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    check_kind(kind)
+    point = check_point(point, kind, values=False)
     start = time.perf_counter()
     row: dict[str, Any] = {"key": point_key(point, kind), "kind": kind, "error": None,
                            "termination": None, "tfalab_version": __version__,
                            **{f"in_{k}": str(v) for k, v in point.items()}}
     try:
+        for name, value in point.items():
+            check_value(name, value)
         anode = _anode(point)
         common: dict[str, Any] = {"temperature": point.get("temperature", "80 degC"),
                                   "build": point.get("build")}

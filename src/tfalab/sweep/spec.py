@@ -56,9 +56,106 @@ FIELDS: dict[str, str | None] = {
     "cathode": None, "loading": None, "c_rate": None, "cycles": None, "stack": None,
     "separator": "length",
 }
+#: the fields every kind reads: the point's anode and its cell stack (the design metrics)
+DESIGN_FIELDS = ("anode", "skeleton", "free_li", "thickness", "porosity", "stack", "cathode",
+                 "loading", "separator")
+_CELL = ("pressure", "temperature", "build")
+#: the fields each kind of point reads; any other field would be ignored, so it is refused
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "ccd": (*DESIGN_FIELDS, *_CELL, "relative_density", "protocol"),
+    "cycle": (*DESIGN_FIELDS, *_CELL, "current", "capacity", "duration"),
+    "short": (*DESIGN_FIELDS, *_CELL, "relative_density"),
+    "full": (*DESIGN_FIELDS, *_CELL, "c_rate", "cycles"),
+    "design": DESIGN_FIELDS,
+}
 #: the default number of LHS samples
 DEFAULT_SAMPLES = 20
 MAX_POINTS = 10_000_000
+
+
+def check_kind(kind: Any) -> str:
+    """``kind`` if it is one of :data:`KINDS`, else :class:`~tfalab.errors.ParameterError`.
+
+    >>> check_kind("ccd")
+    'ccd'
+    """
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ParameterError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    return kind
+
+
+def check_fields(names: Any, kind: str, where: str = "point") -> None:
+    """Refuse a field name that is unknown or that ``kind`` does not read (it would be
+    silently ignored); the message names the field and the fields the kind uses.
+
+    >>> from tfalab.errors import ParameterError
+    >>> try:
+    ...     check_fields(["pressure"], "design")
+    ... except ParameterError as exc:
+    ...     print(exc)  # doctest: +ELLIPSIS
+    point: field 'pressure' is not used by kind 'design' (it would be ignored); ...
+    """
+    used = KIND_FIELDS[check_kind(kind)]
+    for name in names:
+        if not isinstance(name, str) or name not in FIELDS:
+            raise ParameterError(f"{where}: unknown point field {name!r}; kind {kind!r} uses: "
+                                 f"{', '.join(used)}")
+        if name not in used:
+            raise ParameterError(f"{where}: field {name!r} is not used by kind {kind!r} (it "
+                                 f"would be ignored); kind {kind!r} uses: {', '.join(used)}")
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def check_value(name: str, value: Any, where: str = "point") -> None:
+    """Check one field's value where it can be checked without the model: a quantity of the
+    right dimension (its range is the model's check, an error in the point's row), a text
+    for a name, a positive ``c_rate`` and a whole number of ``cycles`` >= 1."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ParameterError(f"{where}: {name} = {value!r} must be a text or a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(f"{where}: {name} = {value!r} is not a finite number")
+    unit_kind = FIELDS.get(name)
+    if unit_kind is not None:
+        to_si(value, unit_kind, f"{where}: {name}")
+    elif name == "c_rate":
+        x = _number(value)
+        if x is None or not (math.isfinite(x) and x > 0):
+            raise ParameterError(f"{where}: c_rate = {value!r} must be a positive number (C)")
+    elif name == "cycles":
+        x = _number(value)
+        if x is None or not (math.isfinite(x) and x == int(x) and x >= 1):
+            raise ParameterError(f"{where}: cycles = {value!r} must be a whole number >= 1")
+    elif isinstance(value, str) and not value.strip():
+        raise ParameterError(f"{where}: {name} is empty")
+
+
+def check_point(point: Any, kind: str, where: str = "point",
+                values: bool = True) -> dict[str, Any]:
+    """``point`` as a dict, checked: a table of known fields that ``kind`` reads (and, with
+    ``values``, each value as in :func:`check_value`); else
+    :class:`~tfalab.errors.ParameterError`."""
+    from collections.abc import Mapping
+
+    if not isinstance(point, Mapping):
+        raise ParameterError(f"{where} must be a table of field -> value, got "
+                             f"{type(point).__name__}")
+    check_fields(point.keys(), kind, where)
+    if values:
+        for name, value in point.items():
+            check_value(name, value, where)
+    return dict(point)
 
 
 def point_key(point: dict[str, Any], kind: str = "") -> str:
@@ -92,6 +189,7 @@ class SweepSpec:
         head = dict(d["sweep"])
         kind = head.pop("kind")
         sampling = head.pop("sampling", "list" if "points" in d and "axes" not in d else "grid")
+        given = [k for k in ("samples", "seed") if k in head]
         samples = head.pop("samples", DEFAULT_SAMPLES)
         seed = head.pop("seed", 0)
         timeout = head.pop("timeout", None)
@@ -99,6 +197,9 @@ class SweepSpec:
             raise ParameterError(f"[sweep] samples must be a positive integer, got {samples!r}")
         if not 0 <= seed <= 2**32 - 1:
             raise ParameterError(f"[sweep] seed must be an integer in 0-{2**32 - 1}, got {seed!r}")
+        if given and sampling != "lhs":
+            raise ParameterError(f"[sweep] {', '.join(given)} only apply to sampling = 'lhs', "
+                                 f"not {sampling!r}; remove them or sample with 'lhs'")
         if timeout is not None:
             timeout = to_si(timeout, "time", "timeout") if isinstance(timeout, str) \
                 else float(timeout)
@@ -110,10 +211,13 @@ class SweepSpec:
         both = set(fixed) & set(axes)
         if both:
             raise ParameterError(f"field(s) {sorted(both)} are both fixed and an axis")
-        spec = cls(kind, sampling, fixed, axes, tuple(dict(p) for p in listed), samples, seed,
-                   timeout)
-        spec._check()
-        return spec
+        return cls(kind, sampling, fixed, axes, tuple(dict(p) for p in listed), samples, seed,
+                   timeout)  # checked by __post_init__
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.fixed, dict) or not isinstance(self.axes, dict):
+            raise ParameterError("[fixed] and [axes] must be tables of field -> value")
+        self._check()
 
     @classmethod
     def read(cls, path: str | Path) -> SweepSpec:
@@ -126,11 +230,33 @@ class SweepSpec:
         return cls.from_dict(data)
 
     def _check(self) -> None:
+        check_kind(self.kind)
+        if self.sampling not in SAMPLINGS:
+            raise ParameterError(f"[sweep] sampling must be one of {', '.join(SAMPLINGS)}; "
+                                 f"got {self.sampling!r}")
+        # every field is one this kind reads, with a value that can be read
+        check_point(self.fixed, self.kind, "[fixed]")
+        check_fields(self.axes, self.kind, "[axes]")
+        for k, p in enumerate(self.listed):
+            check_point(p, self.kind, f"[[points]] #{k + 1}")
+            both = sorted(set(p) & set(self.fixed))
+            if both:
+                raise ParameterError(f"[[points]] #{k + 1}: field(s) {both} are also in "
+                                     "[fixed]; give each field in one place")
+        if self.sampling != "list" and self.listed:
+            raise ParameterError(f"[[points]] are read only with sampling = 'list', but this "
+                                 f"sweep samples {self.sampling!r} over [axes]; give either "
+                                 "[axes] or [[points]]")
+        if self.sampling == "list" and self.axes:
+            raise ParameterError("[axes] are not read with sampling = 'list' (the points are "
+                                 "the [[points]]); give either [axes] or [[points]]")
         if self.sampling == "grid":
             for name, values in self.axes.items():
                 if not isinstance(values, list) or not values:
                     raise ParameterError(f"grid axis {name!r} must be a non-empty list of "
                                          f"values, got {values!r}")
+                for v in values:
+                    check_value(name, v, "[axes]")
         elif self.sampling == "lhs":
             if not self.axes:
                 raise ParameterError("an lhs sweep needs [axes] with ranges")
@@ -139,10 +265,26 @@ class SweepSpec:
                     if not isinstance(rng, list) or not rng:
                         raise ParameterError(f"lhs axis {name!r} is categorical: give a list "
                                              f"of choices, got {rng!r}")
+                    for v in rng:
+                        check_value(name, v, "[axes]")
                     continue
                 if not (isinstance(rng, dict) and {"low", "high"} <= set(rng)):
                     raise ParameterError(f"lhs axis {name!r} needs {{low = ..., high = ...}}, "
                                          f"got {rng!r}")
+                extra = sorted(set(rng) - {"low", "high", "log"})
+                if extra:
+                    raise ParameterError(f"lhs axis {name!r}: unknown key(s) {extra}; known: "
+                                         "low, high, log")
+                unit_kind = FIELDS[name]
+                assert unit_kind is not None  # categorical axes were handled above
+                lo = to_si(rng["low"], unit_kind, f"{name}.low")
+                hi = to_si(rng["high"], unit_kind, f"{name}.high")
+                if not lo < hi:
+                    raise ParameterError(f"lhs axis {name!r}: need low < high, got low = "
+                                         f"{rng['low']!r}, high = {rng['high']!r}")
+                if rng.get("log") and not lo > 0:
+                    raise ParameterError(f"lhs axis {name!r}: a log axis needs positive "
+                                         f"bounds, got low = {rng['low']!r}")
         elif not self.listed:
             raise ParameterError("a list sweep needs [[points]]")
         n = self.n_points

@@ -22,6 +22,7 @@ from tfalab.analysis.eis.fit import (
     EISFit,
     KKResult,
     bode_peak_frequency,
+    check_circuit,
     check_spectrum,
     fit_circuit,
     fit_high_frequency_intercept,
@@ -88,8 +89,16 @@ def resistance_series(
     >>> df["interfacial_asr_ohm_cm2"].round(3).tolist()
     [10.0, 20.0]
     """
-    xs = list(x)
-    items = list(spectra)
+    check_circuit(circuit)
+    if isinstance(spectra, str | os.PathLike | Spectrum):
+        raise ParameterError("spectra must be a list of spectra or files (one per x value), "
+                             f"got one {type(spectra).__name__}")
+    try:
+        xs = list(x)
+        items = list(spectra)
+    except TypeError:
+        raise ParameterError(f"spectra and x must be lists, got {type(spectra).__name__} and "
+                             f"{type(x).__name__}") from None
     if len(xs) != len(items):
         raise ParameterError(f"{len(items)} spectra but {len(xs)} x values")
     area_si = _area_si(area)
@@ -228,9 +237,9 @@ def analyze(
     >>> round(r["interfacial_asr_ohm_cm2"], 3), (d / "rc.png").exists()
     (20.0, True)
     """
+    circ = DEFAULT_CIRCUIT if circuit is None else check_circuit(circuit)  # before any work
     s = read_spectrum(path, format=format, area=area)
     check_spectrum(s)
-    circ = circuit or DEFAULT_CIRCUIT
     hf = fit_high_frequency_intercept(s)
     summary: dict[str, Any] = {
         "file": str(s.metadata.get("source")),

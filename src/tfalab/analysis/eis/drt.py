@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import nnls
 
-from tfalab.analysis.eis.io import Spectrum
+from tfalab.analysis.checks import check_number
+from tfalab.analysis.eis.io import Spectrum, require_spectrum
 from tfalab.errors import FitError, ParameterError
 
 __all__ = ["DRTPeak", "DRTResult", "drt"]
@@ -163,10 +164,18 @@ def drt(
     >>> round(r.r_inf, 1), round(r.polarization_resistance, 1)
     (2.0, 8.0)
     """
-    if n_tau < 10:
-        raise ParameterError(f"n_tau must be >= 10 (got {n_tau})")
-    if lambda_ is not None and not lambda_ > 0:
-        raise ParameterError(f"lambda_ must be > 0 (got {lambda_!r})")
+    require_spectrum(spectrum)
+    check_number(n_tau, "n_tau", low=10, high=10_000, integer=True)
+    if lambda_ is not None:
+        check_number(lambda_, "lambda_", low=0, low_open=True)
+    if tau_range is not None:
+        try:
+            t_lo, t_hi = (float(v) for v in tau_range)
+        except (TypeError, ValueError):
+            raise ParameterError(f"tau_range must be two times (lo, hi) in s, got "
+                                 f"{tau_range!r}") from None
+        if not (np.isfinite(t_lo) and np.isfinite(t_hi)):
+            raise ParameterError(f"tau_range must be finite times in s, got {tau_range!r}")
     s = spectrum.sorted()
     if s.n < 5:
         raise FitError(f"DRT needs at least 5 points (spectrum has {s.n})")

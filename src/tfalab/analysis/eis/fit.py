@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from tfalab.analysis.checks import check_number
 from tfalab.analysis.eis.drt import DRTResult, drt
-from tfalab.analysis.eis.io import Spectrum, high_frequency_intercept
+from tfalab.analysis.eis.io import Spectrum, high_frequency_intercept, require_spectrum
 from tfalab.analysis.eis.validity import (  # noqa: F401  (KKResult: EISFit.kk)
     KK_MAX_RESIDUAL,
     KKResult,
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_CIRCUIT",
     "EISFit",
     "bode_peak_frequency",
+    "check_circuit",
     "circuit_impedance",
     "fit_circuit",
     "fit_high_frequency_intercept",
@@ -64,6 +66,104 @@ _TRY = "try another circuit, an initial guess (initial=) or a narrower frequency
 
 
 # --- circuit helpers --------------------------------------------------------------------------
+#: Longest circuit string accepted, and deepest nesting of p(...) groups.
+MAX_CIRCUIT_LENGTH = 500
+MAX_CIRCUIT_DEPTH = 20
+_TOKEN = re.compile(r"(p\(|[A-Za-z]+\d*|[-,()])")
+
+
+def check_circuit(circuit: Any, name: str = "circuit") -> str:
+    """``circuit`` if it is a well-formed impedance.py circuit string, else
+    :class:`~tfalab.errors.ParameterError` naming ``name``, the string and the problem.
+
+    The grammar: elements (``R0``, ``C1``, ``CPE1``, ``Wo1``, ... of impedance.py's element
+    types) joined in series by ``-``, and parallel groups ``p(A, B, ...)`` of two or more
+    branches, each branch itself a series; element names unique.
+
+    >>> check_circuit("R0-p(R1,CPE1)-Wo1")
+    'R0-p(R1,CPE1)-Wo1'
+    >>> check_circuit("p(R1)")
+    Traceback (most recent call last):
+    ...
+    tfalab.errors.ParameterError: invalid circuit 'p(R1)': p(...) at position 1 has 1 branch; a parallel group needs at least two, e.g. p(R1,C1)
+    """  # noqa: E501
+    from impedance.models.circuits.elements import circuit_elements
+
+    example = "e.g. 'R0-p(R1,CPE1)'"
+    if not isinstance(circuit, str) or not circuit.strip():
+        raise ParameterError(f"invalid {name}: it must be an impedance.py circuit string, "
+                             f"{example}; got {circuit!r}")
+    if len(circuit) > MAX_CIRCUIT_LENGTH:
+        raise ParameterError(f"invalid {name}: {len(circuit)} characters long; at most "
+                             f"{MAX_CIRCUIT_LENGTH}")
+    kinds = sorted(k for k, v in circuit_elements.items() if k not in ("s", "p")
+                   and k[:1].isupper() and callable(v))
+    if re.search(r"\s", circuit):
+        raise ParameterError(f"invalid {name} {circuit!r}: write it without spaces (impedance.py's "
+                             f"syntax), {example}")
+    tokens: list[tuple[str, int]] = []
+    pos = 0
+    text = circuit
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            raise ParameterError(f"invalid {name} {circuit!r}: unexpected "
+                                 f"{text[pos:].strip()[:10]!r} at position {pos + 1}; {example}")
+        tokens.append((m.group(1), m.start(1) + 1))
+        pos = m.end()
+    where = [0]
+    seen: set[str] = set()
+
+    def fail(problem: str) -> ParameterError:
+        return ParameterError(f"invalid {name} {circuit!r}: {problem}")
+
+    def peek() -> tuple[str, int]:
+        return tokens[where[0]] if where[0] < len(tokens) else ("", len(text) + 1)
+
+    def term(depth: int) -> None:
+        tok, at = peek()
+        if tok == "p(":
+            if depth >= MAX_CIRCUIT_DEPTH:
+                raise fail(f"p(...) groups nested deeper than {MAX_CIRCUIT_DEPTH}")
+            where[0] += 1
+            branches = 1
+            series(depth + 1)
+            while peek()[0] == ",":
+                where[0] += 1
+                series(depth + 1)
+                branches += 1
+            if peek()[0] != ")":
+                raise fail(f"p( at position {at} is not closed by ')'")
+            where[0] += 1
+            if branches < 2:
+                raise fail(f"p(...) at position {at} has 1 branch; a parallel group needs at "
+                           "least two, e.g. p(R1,C1)")
+            return
+        m = _ELEMENT.fullmatch(tok)
+        if m is None or not tok[0].isalpha():
+            raise fail(f"expected an element or p(...) at position {at}, got "
+                       f"{tok or 'the end'!r}; {example}")
+        if m.group(1) not in kinds:
+            raise fail(f"unknown element type {m.group(1)!r} in {tok!r}; known: "
+                       f"{', '.join(kinds)}")
+        if tok in seen:
+            raise fail(f"element {tok!r} appears twice; element names must be unique")
+        seen.add(tok)
+        where[0] += 1
+
+    def series(depth: int) -> None:
+        term(depth)
+        while peek()[0] == "-":
+            where[0] += 1
+            term(depth)
+
+    series(0)
+    if where[0] < len(tokens):
+        tok, at = peek()
+        raise fail(f"unexpected {tok!r} at position {at}; {example}")
+    return circuit
+
+
 def _new_circuit(circuit: str, guess: Sequence[float]) -> Any:
     from impedance.models.circuits import CustomCircuit
 
@@ -76,6 +176,7 @@ def _new_circuit(circuit: str, guess: Sequence[float]) -> Any:
 def _param_names(circuit: str) -> tuple[list[str], list[str]]:
     from impedance.models.circuits.fitting import calculateCircuitLength
 
+    check_circuit(circuit)
     try:
         n = calculateCircuitLength(circuit)
         names, units = _new_circuit(circuit, [1.0] * n).get_param_names()
@@ -85,6 +186,7 @@ def _param_names(circuit: str) -> tuple[list[str], list[str]]:
         raise ParameterError(f"invalid circuit {circuit!r}: {exc}") from exc
     if len(set(names)) != len(names):
         raise ParameterError(f"invalid circuit {circuit!r}: element names must be unique")
+    circuit_impedance(circuit, [1.0] * len(names), [1.0])  # impedance.py can evaluate it
     return list(names), list(units)
 
 
@@ -122,7 +224,13 @@ def circuit_impedance(circuit: str, parameters: Sequence[float] | np.ndarray,
     """
     from impedance.models.circuits.fitting import calculateCircuitLength, wrapCircuit
 
-    f = np.atleast_1d(np.asarray(frequency, dtype=float))
+    check_circuit(circuit)
+    try:
+        f = np.atleast_1d(np.asarray(frequency, dtype=float))
+        parameters = [float(p) for p in np.asarray(parameters, dtype=float).ravel()]
+    except (TypeError, ValueError):
+        raise ParameterError(f"frequency and parameters must be numbers, got {frequency!r} and "
+                             f"{parameters!r}") from None
     if calculateCircuitLength(circuit) != len(parameters):
         raise ParameterError(
             f"circuit {circuit!r} has {calculateCircuitLength(circuit)} parameters, "
@@ -163,7 +271,10 @@ def initial_guess(
     (5, 10, 0.0001)
     """
     names, _units = _param_names(circuit)
-    s = spectrum.sorted()
+    s = require_spectrum(spectrum).sorted()
+    if drt_result is not None and not isinstance(drt_result, DRTResult):
+        raise ParameterError(f"drt_result must be a DRTResult (drt(spectrum)), got "
+                             f"{type(drt_result).__name__}")
     check_spectrum(s, min_points=1)
     zmax = float(np.abs(s.impedance).max())
     if drt_result is None:
@@ -459,9 +570,13 @@ def fit_circuit(
     >>> round(fit.interfacial_asr_ohm_cm2[0], 3)  # Ω·cm²
     10.0
     """
-    s = spectrum.sorted()
+    check_circuit(circuit)
+    s = require_spectrum(spectrum).sorted()
     if area is not None:
         s = s.with_area(area)
+    if interface is not None and not isinstance(interface, str):
+        raise ParameterError(f"interface must be a resistor's name such as 'R2', got "
+                             f"{interface!r}")
     if s.n < 3:
         raise FitError(f"cannot fit a circuit to {s.n} point(s)")
     check_spectrum(s, min_points=3)
@@ -477,13 +592,26 @@ def fit_circuit(
         full = initial is not None and set(names) <= set(initial)
         guess = {} if full else initial_guess(s, circuit)
         if initial is not None:
-            unknown = set(initial) - set(names)
+            unknown = [k for k in initial if k not in names]
             if unknown:
-                raise ParameterError(f"unknown parameter(s) {sorted(unknown)} for {circuit!r}")
+                raise ParameterError(f"initial: unknown parameter(s) {unknown} for {circuit!r}; "
+                                     f"its parameters: {names}")
+            for k, val in initial.items():
+                if isinstance(val, bool) or not isinstance(val, int | float | np.integer |
+                                                           np.floating):
+                    raise ParameterError(f"initial[{k!r}] = {val!r} must be a number")
             guess.update({k: float(v) for k, v in initial.items()})
         g0 = np.array([guess[n] for n in names])
     else:
-        g0 = np.asarray(initial, dtype=float).ravel()
+        if isinstance(initial, str | bytes):
+            raise ParameterError(f"initial must be a list of {len(names)} numbers or a mapping "
+                                 f"of parameter names {names} to numbers, got {initial!r}")
+        try:
+            g0 = np.asarray(initial, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise ParameterError(f"initial must be a list of {len(names)} numbers or a mapping "
+                                 f"of parameter names {names} to numbers, got {initial!r}") \
+                from None
         if g0.size != len(names):
             raise ParameterError(
                 f"circuit {circuit!r} has {len(names)} parameters {names}, got {g0.size} values"
@@ -603,10 +731,17 @@ def bode_peak_frequency(spectrum: Spectrum, arc: tuple[float, float] | None = No
     >>> f"{bode_peak_frequency(Spectrum(f, z), arc=(1e-3, 1.0)):.3f}"  # 1/(2π·1 s)
     '0.159'
     """
-    s = spectrum.sorted()
+    s = require_spectrum(spectrum).sorted()
     f, mz = s.frequency, -s.impedance.imag
     if arc is not None:
-        lo, hi = sorted(float(v) for v in arc)
+        try:
+            lo, hi = sorted(float(v) for v in arc)
+        except (TypeError, ValueError):
+            raise ParameterError(f"arc must be two frequencies (f_low, f_high) in Hz, got "
+                                 f"{arc!r}") from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi):
+            raise ParameterError(f"arc must be two frequencies 0 < f_low < f_high in Hz, got "
+                                 f"{arc!r}")
         keep = (f >= lo) & (f <= hi)
         f, mz = f[keep], mz[keep]
     where = f" in {arc[0]:g}-{arc[1]:g} Hz" if arc is not None else ""
@@ -650,7 +785,8 @@ def fit_high_frequency_intercept(spectrum: Spectrum, decades: float = 1.0) -> di
     >>> round(r["value_ohm"], 3), r["status"], r["circuit"]
     (5.0, 'ok', 'L0-R0-p(R1,CPE1)')
     """
-    s = spectrum.sorted()
+    s = require_spectrum(spectrum).sorted()
+    check_number(decades, "decades", low=0, high=12, low_open=True)
     check_spectrum(s, min_points=1)
     notes: list[str] = []
     neg = s.impedance.real < 0

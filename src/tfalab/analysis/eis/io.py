@@ -76,8 +76,8 @@ class Spectrum:
             raise ParameterError(f"{what} contains NaN or infinite values")
         if np.any(f <= 0):
             raise ParameterError(f"{what}: frequencies must be > 0 Hz (got min {f.min():g})")
-        if self.area is not None and not (math.isfinite(self.area) and self.area > 0):
-            raise ParameterError(f"{what}: electrode area must be > 0 m² (got {self.area!r})")
+        if self.area is not None:
+            _area_si(self.area, f"{what}: electrode area")
         object.__setattr__(self, "frequency", f)
         object.__setattr__(self, "impedance", z)
 
@@ -111,14 +111,38 @@ class Spectrum:
         return Spectrum(self.frequency, self.impedance, _area_si(area), dict(self.metadata))
 
 
-def _area_si(area: float | str | None) -> float | None:
+#: Electrode areas accepted, m²: 0.1 mm × 0.1 mm (a microelectrode) to 1 m² (as
+#: :data:`tfalab.units.PHYSICAL_RANGES` for areas given with a unit).
+AREA_RANGE = (1e-8, 1.0)
+
+
+def _area_si(area: float | str | None, name: str = "area") -> float | None:
+    """``area`` (m², or a string such as ``"0.785 cm2"``) in m², within :data:`AREA_RANGE`."""
     if area is None:
         return None
     if isinstance(area, str):
         from tfalab.units import to_si
 
-        return float(to_si(area, "area"))
-    return float(area)
+        value = float(to_si(area, "area", name))
+    elif isinstance(area, bool) or not isinstance(area, int | float | np.integer | np.floating):
+        raise ParameterError(f"{name} must be an area in m² or a text such as '0.785 cm2', "
+                             f"got {area!r}")
+    else:
+        value = float(area)
+    lo, hi = AREA_RANGE
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise ParameterError(f"{name} must be an electrode area from {lo:g} to {hi:g} m² "
+                             f"(1e-4 to 1e4 cm2), got {area!r}")
+    return value
+
+
+def require_spectrum(spectrum: Any, name: str = "spectrum") -> Spectrum:
+    """``spectrum`` if it is a :class:`Spectrum`, else :class:`~tfalab.errors.ParameterError`
+    (read a file with :func:`read_spectrum`)."""
+    if not isinstance(spectrum, Spectrum):
+        raise ParameterError(f"{name} must be a Spectrum (read_spectrum(path) or "
+                             f"Spectrum(frequency, impedance)), got {type(spectrum).__name__}")
+    return spectrum
 
 
 def high_frequency_intercept(spectrum: Spectrum) -> float:
@@ -134,7 +158,7 @@ def high_frequency_intercept(spectrum: Spectrum) -> float:
     >>> high_frequency_intercept(s)
     11.0
     """
-    s = spectrum.sorted()
+    s = require_spectrum(spectrum).sorted()
     mz = -s.impedance.imag
     re = s.impedance.real
     for i in range(s.n - 1):
@@ -387,10 +411,15 @@ def read_spectrum(
     >>> s.n, s.impedance[1], s.area
     (2, np.complex128(30-8j), 0.0001)
     """
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        raise ParameterError(f"path must be the name of an impedance file, got {path!r}")
     p = os.fspath(path)
+    if not isinstance(p, str):
+        p = os.fsdecode(p)
     name = os.path.basename(p)
     if format is not None and format not in FORMATS:
         raise DataFileError(f"{p}: unknown format {format!r}; known: {', '.join(FORMATS)}")
+    area = _area_si(area)
     try:
         with open(p, "rb") as fh:
             raw = fh.read()

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from tfalab.analysis.eis.io import Spectrum
+from tfalab.analysis.checks import check_number
+from tfalab.analysis.eis.io import Spectrum, require_spectrum
 from tfalab.errors import FitError
 
 __all__ = ["FREQUENCY_RANGE", "IMPEDANCE_RANGE", "KK_MAX_RESIDUAL", "MIN_POINTS", "KKResult",
@@ -57,6 +58,8 @@ def check_spectrum(spectrum: Spectrum, min_points: int = MIN_POINTS) -> None:
     ...     print(str(exc)[:40])
     spectrum: frequency 1 Hz appears 2 times
     """
+    require_spectrum(spectrum)
+    check_number(min_points, "min_points", low=1, integer=True)
     f = np.asarray(spectrum.frequency, dtype=float)
     z = np.asarray(spectrum.impedance, dtype=complex)
     where = _where(spectrum)
@@ -154,7 +157,9 @@ def kramers_kronig(spectrum: Spectrum, c: float = 0.85, max_rc: int = 100) -> KK
 
     from impedance import validation
 
-    s = spectrum.sorted()
+    s = require_spectrum(spectrum).sorted()
+    check_number(c, "c", low=0, high=1, low_open=True, high_open=True)
+    check_number(max_rc, "max_rc", low=1, high=10_000, integer=True)
     check_spectrum(s, min_points=1)
     if s.n < 5:
         raise FitError(f"{_where(s)}: the Kramers-Kronig check needs at least 5 points")
