@@ -109,6 +109,10 @@ _FILES = {
                       'free_li = {low = "40 wt%", high = "80 wt%"}\n[optimize.objectives]\n'
                       'specific_energy_Wh_kg = "maximize"\n',
     "@self_base.toml": 'base = "self_base.toml"\nname = "loop"\n[values]\n',
+    "@flaw_km.toml": 'base = "Generic"\n[values]\nflaw_depth = { value = "1 km", '
+                     'source = "assumed" }\n',
+    "@wide.csv": "Test Time / s,Voltage / V,Current / A," + ",".join(f"x{k}" for k in
+                                                                     range(5000)) + "\n",
     "@zero_kelvin.toml": 'base = "Generic"\n[overrides]\n"Reference temperature [K]" = 0.0\n',
     "@spec_opt": '[optimize]\nkind = "design"\n[space]\nfree_li = {low = "40 wt%", '
                  'high = "80 wt%"}\n[optimize.objectives]\nspecific_energy_Wh_kg = "maximize"\n',
@@ -178,6 +182,9 @@ FILE_CASES = [
                          "rest " + " " * 60_000 + "1 h"]),
     ("protocol-long-word", ["simulate", "symmetric", "--protocol", "cycle " + "a" * 40_000]),
     ("full-slow-rate", ["simulate", "full", "--protocol", "cycle 0.00001C x 1"]),
+    ("build-flaw-km", ["simulate", "symmetric", "--build", "@flaw_km.toml"]),
+    ("ms-bare-free-li", ["microstructure", "generate", "--bare", "--free-li", "1 wt%"]),
+    ("table-too-wide", ["analyze", "cycling", "@wide.csv"]),
 ]
 CASES = [*_cases(), *((f"{n}-{k}", a) for k, (n, a) in enumerate(FILE_CASES))]
 

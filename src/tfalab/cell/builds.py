@@ -72,6 +72,22 @@ FIELDS: dict[str, tuple[str, str]] = {
                                       "assembled"),
 }
 
+#: SI ranges of the build fields: beyond them a value is a unit slip, not a pellet
+#: (a 1 km flaw ran as a cell shorted at assembly)
+RANGES: dict[str, tuple[float, float, str]] = {
+    "die_diameter": (1e-3, 0.1, "1-100 mm"),
+    "pellet_mass": (1e-6, 0.1, "1 mg-100 g"),
+    "pellet_thickness": (1e-6, 1e-2, "1 um-10 mm"),
+    "conductivity": (1e-8, 100.0, "1e-5-1000 mS/cm"),
+    "pore_median_size": (1e-10, 1e-4, "0.1 nm-100 um"),
+    "pore_size_spread": (1.0, 10.0, "1-10 (a geometric standard deviation)"),
+    "flaw_depth": (1e-9, 1e-3, "1 nm-1 mm"),
+    "li_foil_thickness": (1e-7, 1e-2, "0.1 um-10 mm"),
+    "creep_length": (1e-9, 1e-2, "1 nm-10 mm"),
+    "holder_stiffness": (1e6, 1e16, "1e-6-1e4 MPa/um"),
+    "initial_interphase_resistance": (0.0, 1.0, "0-10000 ohm*cm2"),
+}
+
 #: build fields every build must resolve (after inheriting from its base)
 REQUIRED = ("relative_density", "pore_median_size", "pore_size_spread", "flaw_depth",
             "li_foil_thickness", "creep_length", "holder_stiffness", "initial_contact",
@@ -304,6 +320,8 @@ def _parse_value(name: str, d: Any, build: str) -> BuildValue:
         raise BuildError(f"build {build!r}: {name} must be positive and finite, got {raw!r}")
     if kind == "fraction" and name != "pore_size_spread" and si > 1:
         raise BuildError(f"build {build!r}: {name} must lie in (0, 1], got {raw!r}")
+    if name in RANGES and not RANGES[name][0] <= si <= RANGES[name][1]:
+        raise BuildError(f"build {build!r}: {name} = {raw!r} is outside {RANGES[name][2]}")
     fitted_to = tuple(d.get("fitted_to", ()))
     if source == "fitted" and not fitted_to:
         raise BuildError(f"build {build!r}: fitted value {name} must list fitted_to")

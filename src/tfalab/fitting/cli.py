@@ -109,6 +109,14 @@ def read_spec(path: str | Path) -> dict[str, Any]:
     for key in ("anode", "pressure", "temperature", "area", "overrides"):
         if key in raw:
             out[key] = raw[key]
+    anode = raw.get("anode")
+    if isinstance(anode, str) and not anode.strip().endswith(".toml"):
+        from tfalab.cell.parameters import make_anode
+
+        try:  # a name is checked now: it is written into fit.toml and fit.json
+            make_anode(anode)
+        except TfalabError as exc:
+            raise ParameterError(f"{path}: {exc}") from None
     if build is not None:
         out["build"] = build
     return out

@@ -134,6 +134,15 @@ def generate(free_li, porosity, shape, voxel_size, diameters, aspect_ratio, max_
     from tfalab.microstructure.generate import bare_li, check_shape
     from tfalab.microstructure.generate import generate as _generate
 
+    ctx = click.get_current_context()
+    skeleton_options = ("free_li", "porosity", "diameters", "aspect_ratio", "max_tilt",
+                        "cell_size")
+    ignored = [n for n in skeleton_options
+               if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+    if bare and ignored:
+        flags = ", ".join("--" + n.replace("_", "-") for n in ignored)
+        raise click.UsageError(f"{flags}: bare Li (--bare) has no skeleton or pores; drop "
+                               "them or leave out --bare")
     shp = check_shape(_shape(shape), max_voxels, min_size=1 if bare else 2, what="--shape")
     paths = _outputs(out, force)
     if bare:
