@@ -184,3 +184,25 @@ def test_explore_settings_edges() -> None:
         Settings(time_limit=1e-300)
     with pytest.raises(ParameterError, match="sweep store"):
         Settings(sweeps=("/etc/hostname",))
+
+
+@pytest.mark.parametrize("label", ["Temperature / parsec", "Voltage / s", "Test Time / V",
+                                   "Applied Pressure / m"])
+def test_a_column_unit_of_the_wrong_dimension_is_refused(label: str) -> None:
+    from tfalab.celltest import parse_label
+    from tfalab.errors import CellTestError
+
+    with pytest.raises(CellTestError, match="is not a unit of"):
+        parse_label(label)
+    assert parse_label("Current Density / A/m2") == ("Current Density", "A/m2")
+
+
+@pytest.mark.parametrize("column", [[True, False], [1 + 1j, 2 + 0j]])
+def test_boolean_and_complex_columns_are_not_numbers(column: list[Any]) -> None:
+    from tfalab.celltest import CellTest
+    from tfalab.errors import CellTestError
+
+    frame = pd.DataFrame({"Test Time / s": [0.0, 1.0], "Voltage / V": [0.0, 0.0],
+                          "Current / A": column})
+    with pytest.raises(CellTestError, match="real numbers"):
+        CellTest(frame)

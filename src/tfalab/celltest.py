@@ -65,12 +65,35 @@ def parse_label(label: str) -> tuple[str, str]:
         raise CellTestError(f"column {label!r} is not labelled 'Name / unit' "
                             "(Battery Data Format), e.g. 'Voltage / V'")
     unit = match["unit"].strip()
+    name = match["name"].strip()
     if unit != "1":
         try:
             check_unit(unit)
         except UnitError:
             raise CellTestError(f"column {label!r}: unknown unit {unit!r}") from None
-    return match["name"].strip(), unit
+        reference = _DIMENSION_OF.get(name.split()[-1].lower()) if name else None
+        if reference is not None and not _same_dimension(unit, reference):
+            raise CellTestError(f"column {label!r}: {unit!r} is not a unit of "
+                                f"{name.split()[-1].lower()} (e.g. {reference!r})")
+    return name, unit
+
+
+#: a column's last name word -> a unit of its dimension ("Ambient Temperature / parsec" is
+#: refused; "Current Density" is not a current, so only the last word counts)
+#: (only unambiguous words: a "Resistance" may be areal, a "Capacity" specific)
+_DIMENSION_OF = {"time": "s", "voltage": "V", "potential": "V", "current": "A",
+                 "temperature": "K", "pressure": "Pa", "frequency": "Hz"}
+
+
+def _same_dimension(unit: str, reference: str) -> bool:
+    from tfalab.units import registry
+
+    ureg = registry()
+    try:
+        parsed = ureg.parse_units(unit.replace("°C", "degC").replace("℃", "degC"))
+        return bool(parsed.dimensionality == ureg.parse_units(reference).dimensionality)
+    except Exception:  # check_unit read it with tfalab's spellings: do not judge
+        return True
 
 
 class CellTest:
