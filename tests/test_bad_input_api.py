@@ -135,9 +135,9 @@ def test_step_durations_and_currents_have_physical_ranges(text: Any) -> None:
     from tfalab.errors import ProtocolError
     from tfalab.protocols import StepList, make_protocol
 
-    with pytest.raises(ProtocolError, match=r"1 s to|above"):
+    with pytest.raises(ProtocolError, match=r"1 ms to|above"):
         StepList(text) if isinstance(text, list) else make_protocol(text)
-    assert make_protocol("rest 1 s").duration == 1.0  # the edge is accepted
+    assert make_protocol("rest 1 ms").duration == 1e-3  # the edge is accepted
 
 
 @pytest.mark.parametrize("blocks", [((1.0, 1.5),), (), "abc", ((1e-5, 1),), ((True, 1),),

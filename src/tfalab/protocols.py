@@ -106,16 +106,17 @@ def _positive(value: Any, kind: str, field: str, owner: str) -> float:
     return x
 
 
-#: s, the shortest and longest one protocol step may last: below a second no cycler holds a
-#: current, and a step longer than ~11 years is a unit slip (a run of many steps may be longer)
-STEP_TIME_RANGE = (1.0, 3.6e8)
+#: s, the shortest and longest one protocol step may last: a cycler's fastest pulses are
+#: milliseconds (and a step read from a lab file may be that short); a step longer than ~11
+#: years is a unit slip (a run of many steps may be longer)
+STEP_TIME_RANGE = (1e-3, 3.6e8)
 
 
 def _step_time(t: float, what: str, owner: str) -> float:
     """``t`` (s, one step's duration) checked against :data:`STEP_TIME_RANGE`."""
     lo, hi = STEP_TIME_RANGE
     if not lo <= t <= hi:
-        raise ProtocolError(f"{owner}: {what} is {_time(t)}; one step must last from 1 s to "
+        raise ProtocolError(f"{owner}: {what} is {_time(t)}; one step must last from 1 ms to "
                             f"{hi / 3600:.0f} h (check the capacity, current or time unit)")
     return t
 

@@ -228,4 +228,8 @@ def same_test_protocol(test: Any) -> str:
         charge = hc["charge"].to_numpy() * n / np.maximum(n - 1, 1)
     q = float(np.median(charge)) / test.area / 36000.0  # C/m2 -> mAh/cm2
     hours = float(test.time[-1] - test.time[0]) / 3600.0
+    if len(hc) == 1:  # one half-cycle: a strip
+        return f"strip {j:.3g} mA/cm2 to {q:.3g} mAh/cm2"
+    if hours < 2 * float(f"{q:.3g}") / float(f"{j:.3g}"):  # rounding left less than a cycle
+        return f"cycle {j:.3g} mA/cm2 {q:.3g} mAh/cm2 x 1"
     return f"cycle {j:.3g} mA/cm2 {q:.3g} mAh/cm2 for {hours:.4g} h"
