@@ -18,6 +18,7 @@ Both round-trip exactly.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -156,6 +157,21 @@ class CellTest:
             except UnitError as exc:
                 raise CellTestError(f"{where}: electrode_area_m2 must be an electrode's area "
                                     f"in m2, got {area!r} ({exc})") from None
+        for keys, kind, strict, allowed in (
+                (("pressure_Pa", "pressure"), "pressure", False, ">= 0 Pa"),
+                (("temperature_K", "temperature"), "temperature", True, "> 0 K")):
+            for key in keys:
+                v = self.metadata.get(key)
+                if v is None:
+                    continue
+                try:
+                    x = to_si(v, kind, key)
+                except UnitError as exc:
+                    raise CellTestError(f"{where}: metadata {key} must be a {kind}, got {v!r} "
+                                        f"({exc})") from None
+                if not (math.isfinite(x) and (x > 0 if strict else x >= 0)):
+                    raise CellTestError(f"{where}: metadata {key} must be a finite {kind} "
+                                        f"{allowed}, got {v!r}")
         try:
             json.dumps(self.metadata)
         except (TypeError, ValueError) as exc:

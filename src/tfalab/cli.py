@@ -965,6 +965,15 @@ def sweep_plot_cmd(directory: str, kind: str, x: str | None, y: str | None,
     from tfalab.errors import ParameterError
     from tfalab.sweep import figures
 
+    given = {"--x": x, "--y": y, "--value": value, "--by": by, "--objectives": objectives,
+             "--columns": columns, "--color": color}
+    used = {"map": {"--x", "--y", "--value", "--by"}, "pareto": {"--objectives"},
+            "parallel": {"--columns", "--color"}}[kind]
+    unused = sorted(k for k, v in given.items() if v is not None and k not in used)
+    if unused:
+        raise ParameterError(f"--kind {kind} does not use {', '.join(unused)} (got "
+                             f"{', '.join(f'{k} {given[k]!r}' for k in unused)}); it takes "
+                             f"{', '.join(sorted(used))}")
     d = Path(directory)
     base = d.parent if d.name == "results.parquet" else d
     spec = None

@@ -20,7 +20,7 @@ from typing import Any
 
 from tfalab.errors import ParameterError
 
-__all__ = ["UnknownKeywordError", "check_number"]
+__all__ = ["UnknownKeywordError", "check_bins", "check_number", "check_range"]
 
 
 class UnknownKeywordError(ParameterError, TypeError):
@@ -52,3 +52,54 @@ def check_number(value: Any, name: str, *, low: float | None = None, high: float
     if high is not None and (x > high or (high_open and x == high)):
         raise ParameterError(need)
     return x
+
+
+def check_range(value: Any, name: str, *, low: float | None = None,
+                high: float | None = None) -> tuple[float, float]:
+    """``(lo, hi)`` if ``value`` is two finite numbers with lo < hi (within ``low``/``high``
+    when given), else :class:`~tfalab.errors.ParameterError`.
+
+    >>> check_range((1, 2.5), "limits")
+    (1.0, 2.5)
+    """
+    rng = _allowed(low, high, False, False)
+    need = (f"{name} must be two finite numbers (low, high) with low < high"
+            f"{', both ' + rng if rng else ''}, got {value!r}")
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ParameterError(need) from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ParameterError(need)
+    if (low is not None and lo < low) or (high is not None and hi > high):
+        raise ParameterError(need)
+    return lo, hi
+
+
+def check_bins(value: Any, name: str = "bins", *, edges: bool = False,
+               most: int = 100_000) -> Any:
+    """A histogram's bin count: an integer 1..``most``; with ``edges`` also a sequence of at
+    least two finite, strictly increasing bin edges (returned as a float array). Anything else
+    raises :class:`~tfalab.errors.ParameterError`.
+
+    >>> check_bins(10)
+    10
+    >>> check_bins([0, 1, 3], edges=True).tolist()
+    [0.0, 1.0, 3.0]
+    """
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        return check_number(value, name, low=1, high=most, integer=True)
+    allowed = f"an integer from 1 to {most}"
+    if edges:
+        import numpy as np
+
+        allowed += " or at least two finite, strictly increasing bin edges"
+        if not isinstance(value, str | bytes | Real | bool):
+            try:
+                arr = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                arr = None
+            if arr is not None and arr.ndim == 1 and arr.size >= 2 and \
+                    bool(np.all(np.isfinite(arr))) and bool(np.all(np.diff(arr) > 0)):
+                return arr
+    raise ParameterError(f"{name} must be {allowed}, got {value!r}")

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from tfalab.analysis.checks import check_bins, check_number
 from tfalab.errors import DataFileError, FitError, ParameterError
 
 __all__ = [
@@ -214,6 +215,9 @@ def segment(volume: CTVolume | np.ndarray, threshold: float | None = None,
     if pore not in ("dark", "bright"):
         raise ParameterError(f"pore must be 'dark' or 'bright', got {pore!r}")
     data = _grey(volume)
+    if data.ndim != 3:
+        raise ParameterError(f"volume must be a 3-D grey-value volume (z, y, x), got an array "
+                             f"of shape {data.shape}")
     if threshold is None:
         thr = otsu_threshold(data)
     else:
@@ -258,6 +262,11 @@ def _axis(mask: np.ndarray, axis: int) -> int:
     return axis % mask.ndim
 
 
+def _min_solid(min_solid: Any) -> float:
+    """A solid fraction in (0, 1] (the least solid share of an electrode slice)."""
+    return check_number(min_solid, "min_solid (--min-solid)", low=0, high=1, low_open=True)
+
+
 def _solid_per_slice(mask: np.ndarray, axis: int) -> np.ndarray:
     others = tuple(i for i in range(mask.ndim) if i != axis)
     return 1.0 - mask.mean(axis=others)
@@ -266,7 +275,7 @@ def _solid_per_slice(mask: np.ndarray, axis: int) -> np.ndarray:
 def electrode_extent(pores: Segmentation | np.ndarray, axis: int = 0,
                      min_solid: float = MIN_SOLID) -> tuple[int, int]:
     """Slice range ``(start, stop)`` along ``axis`` from the first to the last slice whose solid
-    fraction is at least ``min_solid``; ``(0, 0)`` if there is none.
+    fraction is at least ``min_solid`` (in (0, 1]); :class:`FitError` if there is none.
 
     >>> m = np.ones((10, 4, 4), bool); m[3:7] = False
     >>> electrode_extent(m)
@@ -274,9 +283,11 @@ def electrode_extent(pores: Segmentation | np.ndarray, axis: int = 0,
     """
     mask = _pores(pores)
     ax = _axis(mask, axis)
+    min_solid = _min_solid(min_solid)
     idx = np.flatnonzero(_solid_per_slice(mask, ax) >= min_solid)
     if idx.size == 0:
-        return (0, 0)
+        raise FitError(f"no slice along axis {axis} is at least {min_solid:.0%} solid "
+                       "(min_solid): no electrode found (wrong pore phase or threshold?)")
     return (int(idx[0]), int(idx[-1]) + 1)
 
 
@@ -294,9 +305,6 @@ def electrode_thickness(pores: Segmentation | np.ndarray, voxel_size: str | floa
 
 def _crop(mask: np.ndarray, axis: int, min_solid: float) -> np.ndarray:
     start, stop = electrode_extent(mask, axis, min_solid)
-    if stop <= start:
-        raise FitError(f"no slice along axis {axis} is at least {min_solid:.0%} solid: no "
-                       "electrode found (wrong pore phase or threshold?)")
     index = [slice(None)] * mask.ndim
     index[_axis(mask, axis)] = slice(start, stop)
     return mask[tuple(index)]
@@ -313,6 +321,8 @@ def porosity(pores: Segmentation | np.ndarray, axis: int = 0, within_electrode: 
     mask = _pores(pores)
     if within_electrode:
         mask = _crop(mask, axis, min_solid)
+    else:
+        _min_solid(min_solid)
     return float(mask.mean())
 
 
@@ -364,7 +374,7 @@ class PoreSizeDistribution:
 
     bin_edges: np.ndarray  #: m
     volume_fraction: np.ndarray  #: fraction of the pore volume in each bin (sums to 1)
-    mean_diameter: float  #: pore-volume-weighted mean local diameter, m (nan without pores)
+    mean_diameter: float  #: pore-volume-weighted mean local diameter, m
     median_diameter: float  #: d50 by pore volume, m
     max_diameter: float  #: m
 
@@ -382,7 +392,8 @@ def pore_size_distribution(pores: Segmentation | np.ndarray,
 
     The mask is cropped to the electrode's extent along ``axis`` before the local thickness is
     computed, so the air around the electrode does not count as a pore. Default bins are one
-    voxel wide.
+    voxel wide; ``bins`` may be a number of bins (≥ 1) or strictly increasing edges (m). A mask
+    without pore voxels (inside the electrode) raises :class:`FitError`.
 
     >>> yy, xx = np.mgrid[:15, :15]
     >>> m = np.zeros((3, 15, 15), bool); m[:] = (yy - 7) ** 2 + (xx - 7) ** 2 <= 16
@@ -392,13 +403,17 @@ def pore_size_distribution(pores: Segmentation | np.ndarray,
     """
     mask = _pores(pores)
     size = _voxel(pores, voxel_size)
+    if bins is not None:
+        bins = check_bins(bins, "bins", edges=True)
     if within_electrode:
         mask = _crop(mask, axis, min_solid)
+    else:
+        _min_solid(min_solid)
+    if not mask.any():
+        raise FitError(f"no pore voxel in the {'x'.join(map(str, mask.shape))} "
+                       f"{'electrode' if within_electrode else 'volume'}: there is no pore "
+                       "size distribution (wrong pore phase or threshold?)")
     d = local_thickness(mask, size)[mask]
-    if d.size == 0:
-        edges = np.asarray(bins, float) if isinstance(bins, np.ndarray) else np.array([0, size])
-        return PoreSizeDistribution(edges, np.zeros(edges.size - 1), float("nan"),
-                                    float("nan"), 0.0)
     if bins is None:
         bins = np.arange(0, np.ceil(d.max() / size) + 2) * size
     counts, edges = np.histogram(d, bins=bins)
@@ -436,7 +451,11 @@ def analyze(path: str | Path, out: str | Path, voxel_size: str | float = DEFAULT
     phi = porosity(seg, ax, True, min_solid)
     thick = electrode_thickness(seg, axis=ax, min_solid=min_solid)
     z, prof = porosity_profile(seg, axis=ax)
-    psd = pore_size_distribution(seg, axis=ax, min_solid=min_solid)
+    if phi > 0:
+        psd = pore_size_distribution(seg, axis=ax, min_solid=min_solid)
+    else:  # a dense electrode: no pore sizes, reported as null
+        psd = PoreSizeDistribution(np.array([0.0, vol.voxel_size]), np.zeros(1), float("nan"),
+                                   float("nan"), 0.0)
 
     def um(v: float) -> float | None:
         return None if not np.isfinite(v) else round(v / UM, 4)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tfalab.analysis.checks import check_bins, check_number, check_range
 from tfalab.errors import DataFileError, FitError, ParameterError
 from tfalab.units import to_si
 
@@ -190,18 +191,58 @@ def read_modulus_map(path: str | Path, unit: str | None = None) -> np.ndarray:
 
 
 # --- histogram and fit ----------------------------------------------------------------------
-def _pixels(modulus_map: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
+def _map(modulus_map: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
+    """The map as a 2-D float array, else :class:`DataFileError` naming ``modulus_map``."""
     try:
         arr = np.asarray(modulus_map, dtype=float)
     except (TypeError, ValueError) as exc:
         raise DataFileError(f"modulus map is not numeric ({exc})") from exc
+    if arr.ndim != 2:
+        raise DataFileError(f"modulus_map must be a 2-D map (rows x columns of moduli), got an "
+                            f"array of shape {arr.shape}")
+    return arr
+
+
+def _pixels(modulus_map: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
+    """The finite pixels (NaN = masked) of a 2-D map; refuses infinite pixels, a map without
+    finite pixels, and one with more than :data:`MAX_NONPOSITIVE_FRACTION` non-positive ones
+    (the rule of :func:`read_modulus_map`)."""
+    arr = _map(modulus_map)
     if np.isinf(arr).any():
         raise DataFileError(f"modulus map holds {int(np.isinf(arr).sum())} infinite pixel(s); "
                             "mark missing pixels as NaN")
     values = arr[np.isfinite(arr)].ravel()
     if values.size == 0:
         raise DataFileError("modulus map is empty (no finite pixels)")
+    n_bad = int(np.sum(values <= 0))
+    if n_bad > MAX_NONPOSITIVE_FRACTION * values.size:
+        raise DataFileError(f"modulus_map: {n_bad} of {values.size} finite pixels are zero or "
+                            f"negative; a DMT modulus is positive (at most "
+                            f"{100 * MAX_NONPOSITIVE_FRACTION:.0f} % failed pixels are "
+                            "tolerated; mark missing pixels as NaN)")
     return values
+
+
+def _check_correlation_length(value: Any, shape: tuple[int, ...]) -> float:
+    """Finite, > 0 and no longer than the map's longer side (pixels)."""
+    return check_number(value, "correlation_length (pixels)", low=0, high=max(shape),
+                        low_open=True)
+
+
+def _histogram(values: np.ndarray, bins: int | None,
+               limits: tuple[float, float] | None) -> tuple[np.ndarray, np.ndarray]:
+    if bins is None:
+        bins = int(np.clip(2 * values.size ** (1 / 3), 30, 150))
+    else:
+        bins = check_bins(bins, "bins (--bins)")
+    if limits is None:
+        lo, hi = np.percentile(values, [0.1, 99.9])
+        pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi) * 0.05, 1.0)
+        limits = (float(lo - pad), float(hi + pad))
+    else:
+        limits = check_range(limits, "limits (Pa)")
+    counts, edges = np.histogram(values, bins=bins, range=limits)
+    return 0.5 * (edges[1:] + edges[:-1]), counts
 
 
 def modulus_histogram(modulus_map: np.ndarray, bins: int | None = None,
@@ -210,22 +251,15 @@ def modulus_histogram(modulus_map: np.ndarray, bins: int | None = None,
     """Histogram of the finite pixels: ``(bin centres in Pa, counts)``.
 
     Default ``bins``: 2·n^(1/3) clipped to [30, 150]; default ``limits`` (Pa): the 0.1–99.9
-    percentiles widened by 5 % on each side.
+    percentiles widened by 5 % on each side. ``bins`` must be an integer ≥ 1 and ``limits``
+    two finite moduli low < high, else :class:`ParameterError`.
 
     >>> m = np.array([[1e9, 2e9], [2e9, 3e9]])
     >>> c, n = modulus_histogram(m, bins=3, limits=(0.5e9, 3.5e9))
     >>> c.tolist(), n.tolist()
     ([1000000000.0, 2000000000.0, 3000000000.0], [1, 2, 1])
     """
-    values = _pixels(modulus_map)
-    if bins is None:
-        bins = int(np.clip(2 * values.size ** (1 / 3), 30, 150))
-    if limits is None:
-        lo, hi = np.percentile(values, [0.1, 99.9])
-        pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi) * 0.05, 1.0)
-        limits = (float(lo - pad), float(hi + pad))
-    counts, edges = np.histogram(values, bins=bins, range=limits)
-    return 0.5 * (edges[1:] + edges[:-1]), counts
+    return _histogram(_pixels(modulus_map), bins, limits)
 
 
 @dataclass(frozen=True)
@@ -331,7 +365,9 @@ def fit_modulus_distribution(modulus_map: np.ndarray, n_peaks: int = 1,
     bias). Standard errors assume independent pixels; pixels of a
     real map are correlated over ``correlation_length`` pixels (tip radius, drift), so the
     errors are multiplied by ``max(1, correlation_length)`` (≈ √(pixels per independent
-    sample)). A fit that fails or lands a peak outside the data raises :class:`FitError`.
+    sample)); it must be > 0 and no longer than the map's longer side. The map must be 2-D
+    (NaN pixels are masked). A fit that fails or lands a peak outside the data raises
+    :class:`FitError`.
 
     >>> m = synthetic_map([(0.6, 6.5e9, 2.94e9), (0.4, 30e9, 10e9)], seed=1)
     >>> fit = fit_modulus_distribution(m, n_peaks=2)
@@ -340,13 +376,14 @@ def fit_modulus_distribution(modulus_map: np.ndarray, n_peaks: int = 1,
     """
     import lmfit
 
-    if n_peaks < 1:
-        raise ParameterError(f"n_peaks (--peaks) must be >= 1, got {n_peaks}")
-    values = _pixels(modulus_map)
+    n_peaks = check_number(n_peaks, "n_peaks (--peaks)", low=1, integer=True)
+    arr = _map(modulus_map)
+    correlation_length = _check_correlation_length(correlation_length, arr.shape)
+    values = _pixels(arr)
     if values.size < 10 * n_peaks or np.ptp(values) == 0:
         raise FitError(f"cannot fit {n_peaks} peak(s) to {values.size} pixels "
                        f"with spread {np.ptp(values):g} Pa")
-    centers, counts = modulus_histogram(values, bins, limits)
+    centers, counts = _histogram(values, bins, limits)
     if 3 * n_peaks >= centers.size:
         raise FitError(f"cannot fit {n_peaks} peaks (n_peaks, --peaks: {3 * n_peaks} "
                        f"parameters) to a histogram of {centers.size} bins; fit fewer peaks")
@@ -413,6 +450,15 @@ def synthetic_map(phases: Sequence[tuple[float, float | str, float | str]],
     """
     from scipy.ndimage import gaussian_filter
 
+    try:
+        shape = tuple(check_number(n, "shape", low=2, integer=True) for n in shape)
+    except TypeError:
+        raise ParameterError(f"shape must be two integers >= 2 (rows, columns), got "
+                             f"{shape!r}") from None
+    if len(shape) != 2:
+        raise ParameterError(f"shape must be two integers >= 2 (rows, columns), got {shape!r}")
+    correlation_length = _check_correlation_length(correlation_length, shape)
+    seed = check_number(seed, "seed", low=0, high=2**32 - 1, integer=True)
     if not phases:
         raise ParameterError("synthetic_map needs at least one phase")
     fr = np.array([float(f) for f, _, _ in phases])

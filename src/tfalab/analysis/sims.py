@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from tfalab.analysis.checks import check_number
 from tfalab.errors import DataFileError, FitError, ParameterError
 from tfalab.units import to_si
 
@@ -116,15 +117,22 @@ def thin_film(x: np.ndarray | float, N: float, D: float, time: float,
     """The paper's Eq. (2), N/√(πDt)·exp(−x²/4Dt), optionally broadened by a Gaussian σ_r.
 
     ``x`` and ``depth_resolution`` in m, ``D`` in m²/s, ``time`` in s; ``N`` in the unit of
-    the concentration × m. The broadened profile keeps ∫₀^∞ C dx = N.
+    the concentration × m. The broadened profile keeps ∫₀^∞ C dx = N. ``N`` must be finite,
+    ``D`` > 0, ``time`` > 0 and ``depth_resolution`` (σ_r) >= 0, all finite.
 
     >>> round(float(thin_film(0.0, N=1e-6, D=1e-14, time=100.0)), 4)
     0.5642
     """
+    N = check_number(N, "N")
+    D = check_number(D, "D (m²/s)", low=0, low_open=True)
+    time = check_number(time, "time (s)", low=0, low_open=True)
+    depth_resolution = check_number(depth_resolution, "depth_resolution (m)", low=0)
     var = D * time + 0.5 * depth_resolution**2  # = (2 D t + σ_r²) / 2
-    if var <= 0:
-        raise ParameterError("D·t + σ_r²/2 must be positive")
+    if not (math.isfinite(var) and var > 0):
+        raise ParameterError(f"D·t + σ_r²/2 must be a finite positive number, got {var!r}")
     x = np.asarray(x, dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise ParameterError("x (depths, m) must be finite numbers")
     return N / np.sqrt(np.pi * var) * np.exp(-x**2 / (4.0 * var))
 
 
@@ -133,14 +141,23 @@ def tracer_excess(fraction: np.ndarray | float, natural: float = NATURAL_6LI,
     """Tracer excess c = (f − f_nat)/(f_src − f_nat) from measured ⁶Li/(⁶Li+⁷Li) fractions.
 
     c is the fraction of Li atoms that came from the tracer source: 0 in untouched natural Li,
-    1 in the source itself.
+    1 in the source itself. ``fraction`` must be finite and within 0-1 (an atom fraction).
 
     >>> [round(float(c), 3) for c in tracer_excess([0.0759, 0.95, 0.5129])]
     [0.0, 1.0, 0.5]
     """
     if not 0.0 <= natural < enrichment <= 1.0:
         raise ParameterError(f"need 0 <= natural ({natural}) < enrichment ({enrichment}) <= 1")
-    return (np.asarray(fraction, dtype=float) - natural) / (enrichment - natural)
+    try:
+        f = np.asarray(fraction, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"fraction must be ⁶Li atom fractions within 0-1, got "
+                             f"{fraction!r}") from None
+    bad = ~(np.isfinite(f) & (f >= 0) & (f <= 1))
+    if bad.any():
+        raise ParameterError(f"fraction must be ⁶Li atom fractions within 0-1, got "
+                             f"{float(f[bad].ravel()[0])!r}")
+    return (f - natural) / (enrichment - natural)
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -507,7 +524,7 @@ def fit_diffusion(profile: Profile, time: float | str,
                              f"{min_significance!r}")
     x = np.asarray(profile.depth, dtype=float)
     if profile.kind == "fraction":
-        y = tracer_excess(profile.signal, natural, enrichment)
+        y = (np.asarray(profile.signal, dtype=float) - natural) / (enrichment - natural)
         sigma = None if profile.sigma is None else profile.sigma / (enrichment - natural)
         signal = "tracer excess"
     else:

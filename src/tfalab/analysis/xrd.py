@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from tfalab.analysis.checks import check_number, check_range
 from tfalab.errors import DataFileError, FitError, ParameterError, UnknownPhaseError
 
 __all__ = [
@@ -350,7 +351,11 @@ def pseudo_voigt(x: np.ndarray, center: float | np.ndarray, fwhm: float,
     >>> x = np.linspace(-5, 5, 20001)
     >>> round(float(np.trapezoid(pseudo_voigt(x, 0.0, 0.2), x)), 2)
     0.99
+
+    ``fwhm`` must be > 0 and ``eta`` (the Lorentzian share) within [0, 1].
     """
+    fwhm = check_number(fwhm, "fwhm", low=0, low_open=True)
+    eta = check_number(eta, "eta", low=0, high=1)
     dx = np.asarray(x, float) - center
     g = math.sqrt(4 * math.log(2) / math.pi) / fwhm * np.exp(-4 * math.log(2) * dx**2 / fwhm**2)
     lor = 2 / (math.pi * fwhm) / (1 + 4 * dx**2 / fwhm**2)
@@ -412,9 +417,14 @@ def synthetic_pattern(phases: Mapping[str, float], two_theta_range: tuple[float,
         raise ParameterError("synthetic_pattern needs at least one phase")
     if any(w < 0 for w in phases.values()) or sum(phases.values()) <= 0:
         raise ParameterError(f"weight fractions must be >= 0 with a positive sum: {phases}")
-    if broadening <= 0 or step <= 0 or noise < 0 or background < 0:
-        raise ParameterError("broadening and step must be > 0, noise and background >= 0")
-    lo, hi = (float(v) for v in two_theta_range)
+    broadening = check_number(broadening, "broadening (FWHM, deg)", low=0, low_open=True)
+    step = check_number(step, "step (deg)", low=0, low_open=True)
+    noise = check_number(noise, "noise", low=0)
+    background = check_number(background, "background", low=0)
+    eta = check_number(eta, "eta", low=0, high=1)
+    lo, hi = check_range(two_theta_range, "two_theta_range (deg)", low=0, high=180)
+    if step > hi - lo:
+        raise ParameterError(f"step (deg) {step:g} is wider than two_theta_range {lo:g}-{hi:g}")
     x = np.arange(lo, hi + step / 2, step)
     rng_lo, rng_hi = _extended_range(x)
     total = sum(phases.values())

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pybamm
 
 from tfalab.cell.citations import register_citations
@@ -44,9 +45,13 @@ from tfalab.cell.submodels import (
     assemble,
 )
 from tfalab.cell.submodels.cathode import R_C, X_C, CompositeCathode
+from tfalab.cell.submodels.options import options_dict
+from tfalab.errors import ParameterError
 
 #: a full cell's holder keeps the stack pressure constant unless told otherwise
 FULL_CELL_DEFAULTS = {"holder": "rigid"}
+#: finite volumes a cathode particle (particle_points) or its thickness (layers) may have
+MIN_POINTS, MAX_POINTS = 2, 200
 
 
 class FullCell(pybamm.BaseModel):
@@ -61,10 +66,16 @@ class FullCell(pybamm.BaseModel):
 
     def __init__(self, name: str = "tfalab full cell", particle_points: int = 8,
                  layers: int = 6, options: dict[str, Any] | None = None) -> None:
+        for what, n in (("particle_points", particle_points), ("layers", layers)):
+            if isinstance(n, bool) or not isinstance(n, int | np.integer) \
+                    or not MIN_POINTS <= n <= MAX_POINTS:
+                raise ParameterError(f"{what} must be a whole number in {MIN_POINTS}-"
+                                     f"{MAX_POINTS}, got {n!r}")
+        options = options_dict(options)
         super().__init__(name)
-        self.particle_points = particle_points
-        self.layers = layers
-        self.options = opts = CellOptions({**FULL_CELL_DEFAULTS, **(options or {})})
+        self.particle_points = int(particle_points)
+        self.layers = int(layers)
+        self.options = opts = CellOptions({**FULL_CELL_DEFAULTS, **options})
         p = self.param = Params()
         current = pybamm.FunctionParameter("Current function [A]", {"Time [s]": pybamm.t})
         i = current / p["Electrode area [m2]"]

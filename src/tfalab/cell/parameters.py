@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from tfalab.anode import CompositeAnode
+from tfalab.anode import CONFIG_KEYS, CompositeAnode
 from tfalab.cell.builds import Build, load_build
 from tfalab.errors import ParameterError
 from tfalab.materials import get_phase
@@ -289,9 +289,14 @@ def make_anode(anode: str | Path | CompositeAnode | dict[str, Any],
     >>> make_anode("li").thickness
     0.0001
     """
+    if build is not None:
+        build = load_build(build)  # a given build is checked even where it is not used
     if isinstance(anode, CompositeAnode):
         return anode
-    if isinstance(anode, dict):
+    if isinstance(anode, Mapping):
+        if not anode:
+            raise ParameterError(f"anode: an empty config sets no anode value; give 'tfa', "
+                                 f"'li' or keys from {', '.join(CONFIG_KEYS)}")
         return CompositeAnode.from_config(anode)
     if not isinstance(anode, str | Path):
         raise ParameterError(f"anode must be 'tfa', 'li', a .toml file or a CompositeAnode, "
@@ -321,6 +326,11 @@ def conditions(pressure: str | float, temperature: str | float) -> tuple[float, 
     return p, t
 
 
+#: parameters set by an argument of :func:`symmetric_parameters`, not by overrides
+_OWN_ARGUMENT = {"Stack pressure [Pa]": "pressure", "Ambient temperature [K]": "temperature",
+                 "Electrode area [m2]": "area"}
+
+
 def symmetric_parameters(anode: str | CompositeAnode = "tfa", pressure: str | float = "20 MPa",
                          temperature: str | float = "80 degC",
                          area: str | float | None = None,
@@ -337,6 +347,11 @@ def symmetric_parameters(anode: str | CompositeAnode = "tfa", pressure: str | fl
     >>> p["Stack pressure [Pa]"], p["Anode Li load fraction"]
     (10000000.0, 1.0)
     """
+    own = {k: arg for k, arg in _OWN_ARGUMENT.items() if k in overrides_dict(overrides)}
+    if own:
+        raise ParameterError(f"overrides: {sorted(own)} contradict the argument(s) that set "
+                             f"them; use {', '.join(f'{a}=' for a in own.values())} instead, "
+                             f"got overrides={dict(overrides or {})!r}")
     b = load_build(build)
     a = make_anode(anode, b)
     p, t = conditions(pressure, temperature)
@@ -427,7 +442,8 @@ def check_parameters(p: dict[str, Any]) -> None:
             raise ParameterError(f"{key} must be positive, got {v}")
     for key in ("Anode porosity", "Anode collapse fraction", "Anode skeleton contact fraction",
                 "Anode Li load fraction", "Pore percolation threshold",
-                "Initial Li contact fraction", "Electrolyte relative density"):
+                "Initial Li contact fraction", "Electrolyte relative density",
+                "Filament tip fraction"):
         v = p.get(key)
         if isinstance(v, int | float) and not 0 <= v <= 1:
             raise ParameterError(f"{key} must lie in [0, 1], got {v}")

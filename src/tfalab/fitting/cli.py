@@ -109,6 +109,13 @@ def read_spec(path: str | Path) -> dict[str, Any]:
     for key in ("anode", "pressure", "temperature", "area", "overrides"):
         if key in raw:
             out[key] = raw[key]
+    if "overrides" in raw:
+        from tfalab.cell.parameters import overrides_dict
+
+        try:
+            out["overrides"] = overrides_dict(raw["overrides"])
+        except TfalabError as exc:
+            raise ParameterError(f"{path}: overrides: {exc}") from None
     anode = raw.get("anode")
     if isinstance(anode, str) and not anode.strip().endswith(".toml"):
         from tfalab.cell.parameters import make_anode

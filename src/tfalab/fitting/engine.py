@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tfalab.cell.parameters import overrides_dict
 from tfalab.celltest import CellTest
 from tfalab.errors import FitError, ParameterError, SimulationError, TfalabError
 from tfalab.fitting.observations import (
@@ -403,6 +404,13 @@ def observation_from_dict(d: Mapping[str, Any], base_dir: str | Path | None = No
     if "value" not in d:
         raise ParameterError(f"observation of {quantity}: needs file (a lab file) or value "
                              f"(e.g. '1.6 mA/cm2')")
+    unused = sorted(k for k in d if k == "format"
+                    or (k == "at" and str(quantity).strip().lower() != "overpotential"))
+    if unused:
+        raise ParameterError(f"observation {d.get('label') or quantity!r}: {unused} not used by a "
+                             f"scalar {quantity} entry (format= is for file entries, at= for "
+                             f"overpotential values); got "
+                             f"{', '.join(f'{k}={d[k]!r}' for k in unused)}")
     return Observation.scalar(quantity, d["value"], at=d.get("at"), **kw)
 
 
@@ -482,7 +490,7 @@ def fit(observations: Iterable[Any] | Observation | CellTest,
             close = difflib.get_close_matches(s.name, sorted(known), n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise ParameterError(f"unknown model parameter {s.name!r}{hint}")
-    fixed = dict(overrides or {})
+    fixed = overrides_dict(overrides)
     for k in fixed:
         if k not in known:
             raise ParameterError(f"overrides: unknown model parameter {k!r}")

@@ -44,6 +44,10 @@ VOLTAGE_NOISE_FLOOR = 1e-4
 SCALAR_RELATIVE_SIGMA = 0.05
 #: a residual value for parameter sets whose simulation fails (the step is then rejected)
 FAILED_RESIDUAL = 1e3
+#: largest weight an observation may carry (larger ones swamp the fit numerically)
+MAX_WEIGHT = 1e6
+#: largest CCD (A/m2, 1000 mA/cm2): the protocols' maximum current density
+CCD_MAX = 1e4
 _STATE_COLUMNS = ("Left Net Stripped Charge / C/m**2", "Left Interfacial Resistance / ohm*m**2",
                   "Right Interfacial Resistance / ohm*m**2", "Filament Length / m",
                   "Intrusion Depth / m", "Left Contact Fraction / 1")
@@ -196,9 +200,51 @@ class Observation:
         if self.value is not None and self.quantity == "voltage":
             raise ParameterError("a 'voltage' observation needs a CellTest (a time series); "
                                  "for one number use 'overpotential' with at=")
-        if not (isinstance(self.weight, int | float) and self.weight > 0):
-            raise ParameterError(f"observation weight must be a positive number, got "
-                                 f"{self.weight!r}")
+        self._check_numbers()
+
+    def _check_numbers(self) -> None:
+        """Every number the observation holds is finite and in its physical range."""
+        w = self.weight
+        if (isinstance(w, bool) or not isinstance(w, int | float | np.integer | np.floating)
+                or not (math.isfinite(w) and 0 < w <= MAX_WEIGHT)):
+            raise ParameterError(f"observation weight must be a positive, finite number "
+                                 f"<= {MAX_WEIGHT:g}, got {w!r}")
+        self.weight = float(w)
+        if self.value is not None:
+            v = self.value
+            if (isinstance(v, bool) or not isinstance(v, int | float | np.number)
+                    or not (math.isfinite(v) and v > 0)):
+                raise ParameterError(f"observation value must be a positive, finite number "
+                                     f"(SI), got {v!r}")
+            if self.quantity == "ccd" and v > CCD_MAX:
+                raise ParameterError(f"ccd value must be at most {CCD_MAX / 10:g} mA/cm2 (the "
+                                     f"protocols' maximum; a unit slip?), got {v / 10:g} mA/cm2")
+        for name, x, low, strict in (("sigma", self.sigma, 0.0, True),
+                                     ("at", self.at, 0.0, False),
+                                     ("temperature", self.temperature, 0.0, True),
+                                     ("pressure", self.pressure, 0.0, False),
+                                     ("area", self.area, 0.0, True)):
+            if x is None:
+                continue
+            bad = isinstance(x, bool) or not isinstance(x, int | float | np.number)
+            if not bad:
+                bad = not math.isfinite(x) or (x <= low if strict else x < low)
+            if bad:
+                unit = {"sigma": "SI", "at": "s", "temperature": "K", "pressure": "Pa",
+                        "area": "m2"}[name]
+                raise ParameterError(f"observation {name} must be a finite number "
+                                     f"{'>' if strict else '>='} 0 ({unit}), got {x!r}")
+        if self.value is not None and self.protocol is not None and (
+                self.at is not None or self.quantity == "time_to_short"):
+            end = make_protocol(self.protocol).duration
+            if self.at is not None and self.at > end:
+                raise ParameterError(f"observation at={self.at / 3600:.6g} h lies beyond the "
+                                     f"protocol's end ({end / 3600:.6g} h); allowed: 0 to "
+                                     f"{end / 3600:.6g} h")
+            if self.quantity == "time_to_short" and self.value > end:
+                raise ParameterError(f"time_to_short value {self.value / 3600:.6g} h lies "
+                                     f"beyond the protocol's end ({end / 3600:.6g} h); make "
+                                     f"the protocol longer")
 
     # --- constructors ----------------------------------------------------------------
     @classmethod
@@ -229,11 +275,11 @@ class Observation:
         return cls(
             quantity=quantity, celltest=test, anode=anode if anode is not None
             else meta.get("anode"),
-            pressure=_si(pressure, "pressure") if pressure is not None
-            else meta.get("pressure_Pa"),
-            temperature=_si(temperature, "temperature") if temperature is not None
-            else meta.get("temperature_K"),
-            area=_si(area, "area") if area is not None else meta.get("electrode_area_m2"),
+            pressure=_si(pressure if pressure is not None else meta.get("pressure_Pa"),
+                         "pressure"),
+            temperature=_si(temperature if temperature is not None
+                            else meta.get("temperature_K"), "temperature"),
+            area=_si(area if area is not None else meta.get("electrode_area_m2"), "area"),
             build=build, protocol=protocol, sigma=_sigma(sigma, quantity, celltest=True),
             weight=weight, label=label,
             source=source if source is not None else meta.get("source_file"))
@@ -279,6 +325,9 @@ class Observation:
         if v is None or not (math.isfinite(v) and v > 0):  # None: a null value
             raise ParameterError(f"{quantity} value must be a positive, finite quantity, got "
                                  f"{value!r}")
+        if quantity != "overpotential" and at is not None:
+            raise ParameterError(f"at= is the reading time of an overpotential; a {quantity} "
+                                 f"observation does not use it, got at={at!r}")
         if quantity == "overpotential" and at is None:
             raise ParameterError("a scalar overpotential needs at= (the time it was read, "
                                  "e.g. '80 h')")

@@ -2,8 +2,9 @@
 
 A parameter is named as in the model (``"Flaw size [m]"``); the unit in brackets is its SI
 unit. Bounds and initial values may be numbers (SI) or quantities such as ``"5 um"``.
-Positive bounds are fitted in log space (the fit moves ``ln p``), others linearly on the
-bound interval scaled to [0, 1].
+Bounds are fitted in log space (the fit moves ``ln p``, so the lower bound must be > 0) unless
+``scale = "linear"`` is given: then linearly on the bound interval scaled to [0, 1]. Each bound
+must lie in the parameter's physical range (:func:`tfalab.cell.parameters.check_parameters`).
 
 >>> spec = make_spec("Flaw size [m]", ("5 um", "20 um"))
 >>> spec.lower, spec.upper, spec.log
@@ -129,6 +130,17 @@ class ParameterSpec:
         return self.to_x(self.lower), self.to_x(self.upper)
 
 
+def _check_range(name: str, value: float, raw: Any, what: str) -> None:
+    """Refuse a bound outside the parameter's physical range (the model's own checks)."""
+    from tfalab.cell.parameters import check_parameters
+
+    try:
+        check_parameters({name: value})
+    except ParameterError as exc:
+        raise ParameterError(f"{name}: {what} {raw!r} is outside the parameter's physical "
+                             f"range ({exc})") from None
+
+
 def make_spec(name: str, bounds: Any) -> ParameterSpec:
     """A :class:`ParameterSpec` from ``(lower, upper)`` or ``{"lower", "upper", "initial",
     "scale"}`` (``scale`` = ``"log"`` or ``"linear"``)."""
@@ -158,8 +170,14 @@ def make_spec(name: str, bounds: Any) -> ParameterSpec:
     upper = to_value(name, hi, "upper bound")
     if not lower < upper:
         raise ParameterError(f"{name}: lower bound {lo!r} must be below upper bound {hi!r}")
+    _check_range(name, lower, lo, "lower bound")
+    _check_range(name, upper, hi, "upper bound")
     if scale is None:
-        log = lower > 0
+        if not lower > 0:
+            raise ParameterError(f"{name}: a log-scale fit (the default) needs a lower bound "
+                                 f"> 0, got {lo!r}; give scale = 'linear' for bounds that "
+                                 f"include 0 or negative values")
+        log = True
     elif str(scale).lower() in ("log", "linear"):
         log = str(scale).lower() == "log"
         if log and lower <= 0:

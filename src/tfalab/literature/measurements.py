@@ -147,7 +147,12 @@ def _read(text: str, where: str) -> list[Measurement]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MeasurementError(f"{where} is not valid TOML: {exc}") from None
-    out = [_parse(d) for d in raw.get("measurement", [])]
+    entries = raw.get("measurement", [])
+    if not (isinstance(entries, list) and all(isinstance(d, dict) for d in entries)):
+        raise MeasurementError(f"{where}: measurement must be an array of tables "
+                               f"([[measurement]] entries), got {type(entries).__name__} "
+                               f"{entries!r:.80}")
+    out = [_parse(d) for d in entries]
     ids = [m.id for m in out]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:

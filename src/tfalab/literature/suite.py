@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tfalab.literature.evaluate import Evaluation, evaluate
-from tfalab.literature.measurements import Measurement, load_measurements
+from tfalab.literature.measurements import Measurement, MeasurementError, load_measurements
 
 
 def run_suite(measurements: Iterable[Measurement] | None = None,
@@ -23,7 +23,14 @@ def run_suite(measurements: Iterable[Measurement] | None = None,
     :meth:`Evaluation.row`: observed and model in mA/cm2 or h, passed, role)."""
     ms = list(load_measurements() if measurements is None else measurements)
     if labs is not None:
-        wanted = set(labs)
+        if isinstance(labs, str):
+            labs = [x for x in labs.split(",")]
+        wanted = {str(x).strip() for x in labs}
+        known = {m.lab for m in ms} | {m.laboratory for m in ms}
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise MeasurementError(f"labs: unknown lab name(s) {unknown}; known: "
+                                   f"{', '.join(sorted(known))}")
         ms = [m for m in ms if m.lab in wanted or m.laboratory in wanted]
     rows = []
     for m in ms:

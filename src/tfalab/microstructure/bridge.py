@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from tfalab.analysis import ct
+from tfalab.analysis.checks import check_number
 from tfalab.anode import CompositeAnode
 from tfalab.errors import ParameterError
 from tfalab.materials import get_phase
@@ -52,9 +53,17 @@ def effective_parameters(ms: Microstructure, tortuosity_voxels: int = 300_000,
     ``accessible_pore_fraction`` (pores touching the solid network connected to the face: room
     for plating); ``contact_floor`` (skeleton contact fraction at the face: what stays in
     contact when all free Li at the face is gone); ``channel_size`` (mean free path between
-    fibres).
+    fibres). ``tortuosity_voxels`` is an integer >= 512; ``skeleton_diffusivity`` (m²/s) a
+    finite number >= 0.
     """
     from scipy import ndimage
+
+    from tfalab.microstructure.metrics import check_voxel_budget
+
+    tortuosity_voxels = check_voxel_budget(tortuosity_voxels, "tortuosity_voxels")
+    if skeleton_diffusivity is not None:
+        skeleton_diffusivity = check_number(skeleton_diffusivity,
+                                            "skeleton_diffusivity (m²/s)", low=0)
 
     from tfalab.microstructure.metrics import free_li_mass_fraction
 
@@ -120,16 +129,22 @@ def percolation_threshold(free_li: np.ndarray | list[float] | None = None,
     >>> s.probability.tolist(), 0.6 < s.threshold < 0.95
     ([1.0, 0.0], True)
     """
-    w = np.asarray(np.linspace(0.5, 0.95, 10) if free_li is None else free_li, float)
-    if np.any((w < 0) | (w >= 1)):
-        raise ParameterError("free-Li fractions must lie in [0, 1)")
+    try:
+        w = np.asarray(np.linspace(0.5, 0.95, 10) if free_li is None else free_li, float)
+    except (TypeError, ValueError):
+        w = np.array([np.nan])
+    if w.ndim != 1 or w.size < 2 or not np.all(np.isfinite(w)) or np.any((w < 0) | (w >= 1)):
+        raise ParameterError(f"free_li must be at least two free-Li mass fractions, each in "
+                             f"[0, 1), got {free_li!r}")
+    seeds = int(check_number(seeds, "seeds", low=1, integer=True))
     test: Callable[[np.ndarray], bool]
     if criterion == "connectivity":
         test = percolates
     elif criterion == "load_bearing":
         from tfalab.microstructure.loadbearing import LOAD_PATHS, load_bearing
 
-        k = LOAD_PATHS if load_paths is None else int(load_paths)
+        k = LOAD_PATHS if load_paths is None else \
+            int(check_number(load_paths, "load_paths", low=1, integer=True))
 
         def test(mask: np.ndarray) -> bool:
             return load_bearing(mask, max_paths=k).disjoint_paths >= k

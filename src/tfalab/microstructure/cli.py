@@ -115,10 +115,11 @@ _OUT = click.option("--out", "-o", required=True,
 @click.option("--voxel-size", default="100 nm", show_default=True)
 @click.option("--diameters", default="100 nm,400 nm", show_default=True,
               help="fibre diameter range")
-@click.option("--aspect-ratio", default=10.0, show_default=True, type=float)
+@click.option("--aspect-ratio", default=10.0, show_default=True, type=float,
+              help="fibre length / diameter (>= 1)")
 @click.option("--max-tilt", default=90.0, show_default=True, type=float,
               help="fibre tilt out of the face plane, degrees (90 = isotropic)")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1))
 @click.option("--cell-size", default=None,
               help="two-scale skeleton: fibres on the walls of cells of this size "
                    "(e.g. '4 um', or 'fitted'); default: uniform fibres")
@@ -152,6 +153,9 @@ def generate(free_li, porosity, shape, voxel_size, diameters, aspect_ratio, max_
         if len(d) != 2:
             raise click.BadParameter("--diameters takes two lengths, e.g. '100 nm,400 nm'")
         an = CompositeAnode(free_li=free_li, porosity=porosity)
+        if an.is_bare:
+            raise click.BadParameter(f"{free_li!r} leaves no skeleton; for bare Li use --bare",
+                                     param_hint="--free-li")
         ms = _generate(an, shp, voxel_size, d, aspect_ratio, max_tilt, seed, cell_size,
                        max_voxels=max_voxels)
     _report(_write(ms, paths, "as made"))
@@ -211,16 +215,31 @@ def metrics(volume, voxel_size, threshold, pore, skeleton_threshold, out, force)
     from tfalab.microstructure import bridge
     from tfalab.microstructure.generate import load
 
+    ctx = click.get_current_context()
+    ct_options = [n for n in ("voxel_size", "threshold", "pore", "skeleton_threshold")
+                  if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+
+    def labelled() -> None:  # a tfalab volume carries its labels and voxel size
+        if ct_options:
+            flags = ", ".join("--" + n.replace("_", "-") for n in ct_options)
+            raise click.UsageError(f"{flags}: {p.name} is a labelled tfalab volume (it carries "
+                                   "its phases and voxel size); these options apply only to a "
+                                   "measured grey-value CT/FIB-SEM stack (TIFF, folder of "
+                                   "slices, .npy)")
+
     paths = _outputs(out, force, (volume,))
     p = Path(volume)
     suffix = p.suffix.lower()
     if p.is_file() and suffix == ".npz":
+        labelled()
         ms = load(p)
     elif p.is_file() and suffix in (".tif", ".tiff"):
         try:  # a volume tfalab wrote as TIFF, else a measured stack
             ms = load(p)
         except DataFileError:
             ms = bridge.from_ct(p, voxel_size, threshold, pore, skeleton_threshold)
+        else:
+            labelled()
     else:  # .npy, a folder of slices, or an unknown format (from_ct says so)
         ms = bridge.from_ct(p, voxel_size, threshold, pore, skeleton_threshold)
     effective = {k: (None if isinstance(v, float) and v != v else v)

@@ -260,11 +260,17 @@ def check_shape(shape: Any, max_voxels: int = MAX_VOXELS, min_size: int = 1,
     return dims  # type: ignore[return-value]
 
 
+#: Largest random seed accepted (seeds are 32-bit unsigned integers)
+MAX_SEED = 2**32 - 1
+
+
 def seeded_rng(seed: int | None, what: str = "seed") -> np.random.Generator:
-    """``np.random.default_rng(seed)`` for ``None`` or an int >= 0, else a ParameterError."""
+    """``np.random.default_rng(seed)`` for ``None`` or an int 0..2³²−1, else a
+    ParameterError."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
-                             or seed < 0):
-        raise ParameterError(f"{what} (--seed) must be a whole number >= 0, got {seed!r}")
+                             or not 0 <= seed <= MAX_SEED):
+        raise ParameterError(f"{what} (--seed) must be a whole number from 0 to {MAX_SEED}, "
+                             f"got {seed!r}")
     return np.random.default_rng(seed)
 
 
@@ -453,10 +459,15 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
     a = _voxel_size(voxel_size)
     if len(tuple(diameters)) != 2:
         raise ParameterError(f"diameters (--diameters) takes two lengths, got {diameters!r}")
-    dmin, dmax = sorted(_length(d, "fibre diameter") / a for d in diameters)
-    if aspect_ratio is not None and not (np.isfinite(aspect_ratio) and aspect_ratio > 0):
-        raise ParameterError(f"aspect_ratio (--aspect-ratio) must be a positive number, got "
-                             f"{aspect_ratio}")
+    dmin, dmax = (_length(d, "fibre diameter") / a for d in diameters)
+    if dmin > dmax:
+        raise ParameterError(f"diameters (--diameters) must be a range (smallest, largest) with "
+                             f"smallest <= largest, got {diameters!r}")
+    if aspect_ratio is not None and (isinstance(aspect_ratio, bool) or
+                                     not isinstance(aspect_ratio, int | float | np.number) or
+                                     not (np.isfinite(aspect_ratio) and aspect_ratio >= 1)):
+        raise ParameterError(f"aspect_ratio (--aspect-ratio) must be a number >= 1 (fibre "
+                             f"length / diameter), got {aspect_ratio!r}")
     if not 0 <= max_tilt <= 90:
         raise ParameterError(f"max_tilt (--max-tilt) must lie in [0, 90] degrees, got "
                              f"{max_tilt}")
@@ -506,6 +517,10 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
         if cell / a < dmax:
             raise ParameterError(f"cell_size (--cell-size) {cell:g} m is smaller than the "
                                  f"thickest fibre ({dmax * a:g} m)")
+        if cell / a > max(shape):
+            raise ParameterError(f"cell_size (--cell-size) {cell:g} m is larger than the "
+                                 f"{max(shape) * a:g} m box: no cell wall inside; use a cell "
+                                 "size up to the box's longest side, or none (uniform fibres)")
         if float(np.prod(box)) / (cell / a) ** 3 > max_voxels:
             raise ParameterError(f"cell_size (--cell-size) {cell:g} m gives about "
                                  f"{float(np.prod(box)) / (cell / a) ** 3:.3g} cells, above the "
@@ -547,15 +562,17 @@ def fibre_network(shape: tuple[int, int, int], volume_fraction: float,
     return skel
 
 
-def generate(anode: CompositeAnode | None = None, shape: tuple[int, int, int] = (64, 64, 64),
+def generate(anode: CompositeAnode | str | dict[str, Any] | None = None,
+             shape: tuple[int, int, int] = (64, 64, 64),
              voxel_size: str | float = DEFAULT_VOXEL_SIZE,
              diameters: tuple[str | float, str | float] = DEFAULT_DIAMETERS,
              aspect_ratio: float | None = DEFAULT_ASPECT_RATIO, max_tilt: float = 90.0,
              seed: int | None = 0, cell_size: str | float | None = None,
              max_voxels: int = MAX_VOXELS) -> Microstructure:
     """An as-made anode volume with the composition of ``anode`` (default: the paper's TFA,
-    60 wt% free Li, 6.6 % porosity). A bare-Li anode (``CompositeAnode.bare_li()``) gives
-    dense Li (see :func:`bare_li`).
+    60 wt% free Li, 6.6 % porosity); ``anode`` may also be a name (``"tfa"``, ``"li"``), a
+    .toml file or a config dict (:func:`tfalab.cell.parameters.make_anode`). A bare-Li
+    anode (``CompositeAnode.bare_li()``) gives dense Li (see :func:`bare_li`).
 
     Pores: the ``round(ε N)`` non-skeleton voxels farthest from any fibre (ties broken at
     random); the rest is free Li. ``cell_size``: see :func:`fibre_network` (``"fitted"``: the
@@ -568,11 +585,21 @@ def generate(anode: CompositeAnode | None = None, shape: tuple[int, int, int] = 
     """
     import edt
 
-    an = anode if anode is not None else CompositeAnode()
+    if anode is None:
+        an = CompositeAnode()
+    elif isinstance(anode, CompositeAnode):
+        an = anode
+    else:  # a name ("tfa", "li"), a .toml file or a config dict
+        from tfalab.cell.parameters import make_anode
+
+        an = make_anode(anode)
     a = _voxel_size(voxel_size)
     shape = check_shape(shape, max_voxels, min_size=2)
     seeded_rng(seed)
     phi_sk = an.skeleton_volume_fraction if not an.is_bare else 0.0
+    if not an.is_bare and not phi_sk > 0:
+        raise ParameterError(f"anode has no skeleton (free-Li fraction {an.free_li!r}, skeleton "
+                             f"{phi_sk:g} vol%): for pure Li use bare_li() (--bare)")
     cell = _cell_length(cell_size)
     skel = fibre_network(shape, phi_sk, a, diameters, aspect_ratio, max_tilt, seed,
                          cell_size=cell, max_voxels=max_voxels)

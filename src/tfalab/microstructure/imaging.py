@@ -143,6 +143,14 @@ def virtual_ct(ms: Microstructure, voxel_size: float = CT_VOXEL, psf_fwhm: float
     if classes not in (2, 3):
         raise ParameterError(f"classes must be 2 or 3, got {classes}")
     k = _factor(voxel_size / ms.voxel_size)
+    known = {PORE: "PORE", LI: "LI", SKELETON: "SKELETON", OUTSIDE: "OUTSIDE"}
+    for lab, mu in dict(attenuation or {}).items():
+        if isinstance(lab, bool) or lab not in known:
+            raise ParameterError(f"attenuation: unknown label {lab!r}; the labels are "
+                                 + ", ".join(f"{v} = {k}" for k, v in known.items()))
+        if isinstance(mu, bool) or not isinstance(mu, int | float | np.number) or \
+                not (np.isfinite(mu) and mu >= 0):
+            raise ParameterError(f"attenuation[{lab}] must be a finite number >= 0, got {mu!r}")
     att = dict(DEFAULT_ATTENUATION) | dict(attenuation or {})
     table = np.array([att[lab] for lab in (PORE, LI, SKELETON, OUTSIDE)], np.float32)
     grey = table[ms.labels]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tfalab.analysis import ct
+from tfalab.analysis.checks import check_number
 from tfalab.anode import modulus_bounds
 from tfalab.errors import ParameterError
 from tfalab.materials import get_phase
@@ -183,6 +184,15 @@ class Tortuosity:
     cropped: bool  #: solved on a centred sub-volume (``max_voxels``)
 
 
+#: Fewest voxels a tortuosity is solved on (the smallest crop is an 8-voxel cube)
+MIN_TORTUOSITY_VOXELS = 8**3
+
+
+def check_voxel_budget(value: Any, name: str) -> int:
+    """A voxel budget: an integer >= :data:`MIN_TORTUOSITY_VOXELS`, else ParameterError."""
+    return int(check_number(value, name, low=MIN_TORTUOSITY_VOXELS, integer=True))
+
+
 def tortuosity(mask: np.ndarray, max_voxels: int = 300_000, tol: float = 1e-6) -> Tortuosity:
     """Tortuosity factor of ``mask`` along axis 0: solve Laplace's equation in the phase
     (c = 1 on a plane half a voxel before the first slice, c = 0 half a voxel after the
@@ -198,6 +208,8 @@ def tortuosity(mask: np.ndarray, max_voxels: int = 300_000, tol: float = 1e-6) -
     import scipy.sparse as sp
     from scipy import ndimage
 
+    max_voxels = check_voxel_budget(max_voxels, "max_voxels")
+    tol = check_number(tol, "tol", low=0, high=1, low_open=True, high_open=True)
     mask = np.asarray(mask, bool)
     cropped = False
     if mask.size > max_voxels:
@@ -429,6 +441,8 @@ def measure(ms: Microstructure, tortuosity_voxels: int = 300_000,
     >>> m.skeleton_percolates, round(m.porosity, 3)
     (True, 0.066)
     """
+    tortuosity_voxels = check_voxel_budget(tortuosity_voxels, "tortuosity_voxels")
+    pore_size_voxels = check_voxel_budget(pore_size_voxels, "pore_size_voxels")
     if not ms.electrode.any():
         raise ParameterError(f"the {'x'.join(map(str, ms.shape))} volume holds no electrode "
                              f"(every voxel is outside): nothing to measure")

@@ -476,6 +476,10 @@ def parallel_coordinates_figure(results: pd.DataFrame | str | Path, columns: Seq
                      [(0.5, f"{lo:.3g}")])
         labels.append(label)
     data = np.column_stack(norm)
+    if color is not None and _categories(frame, color) is not None:
+        raise ParameterError(f"color: {color!r} is a text (categorical) column; the lines are "
+                             f"coloured by a numeric column, e.g. one of "
+                             f"{[c for c in columns if _categories(frame, c) is None]}")
     cvals, clabel = column(frame, color or columns[-1]) if \
         _categories(frame, color or columns[-1]) is None else (None, None)
     plt = _plt()

@@ -11,6 +11,7 @@ tfalab.errors.ParameterError: option 'intrusion' must be one of 'creep', ...; go
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tfalab.errors import ParameterError
@@ -30,12 +31,22 @@ OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+def options_dict(options: Any) -> dict[str, Any]:
+    """``options`` as a plain dict, checked to be a mapping (None: empty)."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise ParameterError(f"options must map option names to choices, e.g. "
+                             f"{{{next(iter(OPTIONS))!r}: ...}}, got {options!r}")
+    return dict(options)
+
+
 class CellOptions(dict):
     """A checked options dict; missing options take their defaults. PyBaMM's plotting helpers
     also read ``"particle phases"`` and ``"working electrode"``, which are fixed here."""
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
-        given = dict(options or {})
+        given = options_dict(options)
         unknown = set(given) - set(OPTIONS)
         if unknown:
             raise ParameterError(f"unknown option(s) {sorted(unknown)}; known: "
