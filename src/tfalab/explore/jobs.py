@@ -139,15 +139,12 @@ class Job:
                 if self.state == "running":
                     self.state, self.message = "done", "finished"
                 elif self.state == "stopping":  # it finished before the stop reached it
-                    self._finish(*self._stopped_as or ("cancelled", "cancelled"))
+                    self.state, self.message = self._stopped_as or ("cancelled", "cancelled")
             elif kind == "partial":
                 self.result = value
-                self._finish(*self._stopped_as or ("cancelled", "stopped"))
+                self.state, self.message = self._stopped_as or ("cancelled", "stopped")
             elif kind == "error":
                 self.state, self.message = "failed", value
-
-    def _finish(self, state: str, message: str) -> None:
-        self.state, self.message = state, message
 
     def poll(self) -> bool:
         """Collect what the child sent; enforce the time limit. True while it runs (or while
@@ -160,7 +157,7 @@ class Job:
         if self.state in ("running", "stopping") and not self._proc.is_alive():
             self._drain(0.2)
             if self.state == "stopping":  # killed, or it ended without a partial result
-                self._finish(*self._stopped_as or ("cancelled", "cancelled"))
+                self.state, self.message = self._stopped_as or ("cancelled", "cancelled")
             elif self.state == "running":
                 self.state = "failed"
                 self.message = (
